@@ -1,0 +1,107 @@
+// Streams one File to the kernel over the widget's comm: binary chunks, a few in flight,
+// each acknowledged by the kernel, an md5 at the end. See docs/design.md (wire protocol).
+
+import { Md5 } from "./md5.js";
+
+/** @typedef {{kind: string, id?: string|null, received?: number, errno?: number, errMsg?: string,
+ *   type?: string, size?: number, width?: number|null, height?: number|null, duration?: number|null}} KernelMessage */
+
+export class TransferFailed extends Error {
+  /** @param {string} errMsg @param {number} errno */
+  constructor(errMsg, errno) {
+    super(errMsg);
+    this.errMsg = errMsg;
+    this.errno = errno;
+  }
+}
+
+let counter = 0;
+/** A transfer id: unique within the page, safe for the kernel's id rule. */
+export function newTransferId() {
+  counter += 1;
+  const random = globalThis.crypto?.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2);
+  return `${random}-${counter}`.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
+}
+
+export class Transfer {
+  /**
+   * @param {import("@anywidget/types").AnyModel} model
+   * @param {File} file
+   * @param {{chunkSize: number, inFlight: number, onProgress: (sent: number, acked: number) => void}} opts
+   */
+  constructor(model, file, opts) {
+    this.model = model;
+    this.file = file;
+    this.id = newTransferId();
+    this.chunkSize = opts.chunkSize;
+    this.inFlight = opts.inFlight;
+    this.onProgress = opts.onProgress;
+    this.acked = 0;
+    this.aborted = false;
+    /** @type {((msg: KernelMessage) => void) | null} */
+    this.waiter = null;
+    /** @type {KernelMessage | null} */
+    this.failure = null;
+  }
+
+  /** Called by the view for every kernel message carrying this transfer's id. */
+  /** @param {KernelMessage} msg */
+  receive(msg) {
+    if (msg.kind === "ack" && typeof msg.received === "number") this.acked = Math.max(this.acked, msg.received);
+    if (msg.kind === "error") this.failure = msg;
+    const waiter = this.waiter;
+    this.waiter = null;
+    if (waiter) waiter(msg);
+  }
+
+  /** @param {(msg: KernelMessage) => boolean} done @returns {Promise<KernelMessage>} */
+  async until(done) {
+    for (;;) {
+      this.check();
+      const msg = await new Promise((resolve) => (this.waiter = resolve));
+      this.check();
+      if (done(msg)) return msg;
+    }
+  }
+
+  check() {
+    if (this.aborted) throw new TransferFailed("chooseMedia:fail transfer aborted", 1107008);
+    if (this.failure) throw new TransferFailed(this.failure.errMsg ?? "chooseMedia:fail", this.failure.errno ?? 100);
+  }
+
+  /** Sends the whole file; resolves with the kernel's `stored` message. */
+  async run() {
+    const { file, id } = this;
+    this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size });
+    await this.until((m) => m.kind === "ack");
+    const md5 = new Md5();
+    let sent = 0;
+    // Read the next chunk while earlier ones are on the wire.
+    let next = file.slice(0, this.chunkSize).arrayBuffer();
+    while (sent < file.size) {
+      const buffer = await next;
+      this.check();
+      const end = sent + buffer.byteLength;
+      if (end < file.size) next = file.slice(end, end + this.chunkSize).arrayBuffer();
+      md5.update(new Uint8Array(buffer));
+      while (sent - this.acked >= this.inFlight * this.chunkSize) await this.until((m) => m.kind === "ack");
+      // A whole ArrayBuffer, never a view: Jupyter's serializer ignores a view's offset.
+      this.model.send({ kind: "chunk", id, offset: sent }, undefined, [buffer]);
+      sent = end;
+      this.onProgress(sent, this.acked);
+    }
+    while (this.acked < file.size) {
+      await this.until((m) => m.kind === "ack");
+      this.onProgress(sent, this.acked);
+    }
+    this.model.send({ kind: "end", id, md5: md5.hex() });
+    return this.until((m) => m.kind === "stored");
+  }
+
+  abort() {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.model.send({ kind: "remove", id: this.id });
+    this.receive({ kind: "aborted" });
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up a clone for use and development: a virtual environment (.venv) with choose-media
+# (editable) and its test tools, the front-end bundle built with esbuild, and, with --browser,
+# Debian's Chromium for the real-browser tests. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+[ "${1:-}" = "--browser" ] && want_browser=1
+
+log() { printf '\n[setup] %s\n' "$*"; }
+
+if [ "$want_browser" = 1 ] && ! [ -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium and chromium-driver (apt-get)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if ! [ -x .venv/bin/python ]; then
+  log "creating .venv"
+  "${PYTHON:-python3}" -m venv .venv
+fi
+
+log "building the front-end bundle (npm ci, esbuild)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+
+log "installing choose-media and its test tools into .venv (pip)"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+log "ready"

@@ -1,0 +1,161 @@
+"""The album picker in real JupyterLab and Chromium: files chosen in the page arrive whole in the kernel."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from choose_media.videos import ffmpeg_exe
+
+SHARED_MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
+SHAPE = re.compile(r"^ttfile://temp/[0-9a-f-]{36}-([0-9a-f]{32})\.([a-z0-9]+)$")
+BIG = 200 * 1024 * 1024
+ALL_STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
+
+
+def md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Real files: the shared samples when present (CI), else ones made here; plus a 200 MiB video."""
+    folder = tmp_path_factory.mktemp("media")
+    if SHARED_MEDIA.is_dir():
+        files = {
+            "photo": SHARED_MEDIA / "images" / "rommel.jpg",
+            "alpha": SHARED_MEDIA / "images" / "transparent.png",
+            "video": SHARED_MEDIA / "videos" / "cockatoo.mp4",
+        }
+    else:
+        from choose_media.samples import make_photo, make_transparent_png, make_video
+
+        files = {
+            "photo": make_photo(folder / "photo.jpg", (3072, 2304)),
+            "alpha": make_transparent_png(folder / "transparent.png"),
+            "video": make_video(folder / "video.mp4"),
+        }
+    # 200 MiB: a real MP4 (index first) followed by a 'free' box of random bytes, so the kernel
+    # recognises and probes it without reading it all, and every byte still has to arrive.
+    small = folder / "small.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(small)],
+        check=True,
+    )
+    big = folder / "big.mp4"
+    with open(big, "wb") as out:
+        out.write(small.read_bytes())
+        pad = BIG - small.stat().st_size
+        out.write(pad.to_bytes(4, "big") + b"free")
+        left = pad - 8
+        while left:
+            n = min(left, 8 << 20)
+            out.write(os.urandom(n))
+            left -= n
+    files["big"] = big
+    return files
+
+
+def widget_cell(options: str) -> list[str]:
+    return [
+        "import resource\nfrom choose_media import ChooseMediaWidget\n"
+        f"w = ChooseMediaWidget({options})\n"
+        "rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nw"
+    ]
+
+
+def test_original_pick_arrives_byte_for_byte_including_200_mib(open_notebook, media) -> None:
+    nb = open_notebook(widget_cell("count=4"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    assert page.get_attribute(".cm-input", "accept") == "image/*,video/*"
+    assert page.eval_on_selector(".cm-input", "el => el.multiple") is True
+    page.check(".cm-original-input")
+    chosen = [media["photo"], media["alpha"], media["video"], media["big"]]
+    page.set_input_files(".cm-input", [str(p) for p in chosen])
+    # Thumbnails and per-file progress bars appear while the bytes stream.
+    assert page.locator(".cm-item").count() == 4
+    assert page.locator(".cm-item .cm-thumb").count() == 4
+    page.wait_for_function(ALL_STORED, arg=4, timeout=240_000)
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None", timeout=120)
+
+    result = nb.eval_json("w.result")
+    assert result["errMsg"] == "chooseMedia:ok"
+    entries = result["tempFiles"]
+    assert [e["type"] for e in entries] == ["image", "image", "video", "video"]
+    for entry, src in zip(entries, chosen):
+        m = SHAPE.match(entry["tempFilePath"])
+        assert m, entry["tempFilePath"]
+        assert entry["size"] == src.stat().st_size
+        assert m.group(1) == md5(src), f"{src.name} did not arrive byte for byte"
+    kernel_md5s = nb.eval_json("[__import__('choose_media').store.file_md5(f.path) for f in w.temp_files]")
+    assert kernel_md5s == [md5(p) for p in chosen]
+    video = entries[2]
+    assert video["duration"] > 0 and video["width"] > 0 and video["height"] > 0
+
+    # Transfer figures for the closing note (not asserted: tests never assert wall-clock times).
+    stats = nb.eval_json(
+        "{'seconds': max(w.last_transfer_seconds.values()), "
+        "'rss_growth_mib': (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024}"
+    )
+    print(f"\n200 MiB transfer: {BIG / 2**20 / stats['seconds']:.1f} MiB/s (through Playwright), "
+          f"kernel peak RSS growth {stats['rss_growth_mib']:.1f} MiB")
+    assert stats["rss_growth_mib"] < 150, "kernel memory must be bounded by the chunk size, not the file size"
+
+
+def test_compressed_pick_is_upright_capped_and_done_is_shown(open_notebook, media) -> None:
+    nb = open_notebook(widget_cell("count=3, mediaType=['image']"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    assert page.get_attribute(".cm-input", "accept") == "image/*"
+    page.set_input_files(".cm-input", [str(media["photo"]), str(media["alpha"])])
+    page.wait_for_function(ALL_STORED, arg=2, timeout=60_000)
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None")
+    page.wait_for_selector(".cm-done:not([hidden])")
+    assert "2 files ready in Python" in page.inner_text(".cm-summary")
+    files = nb.eval_json("[(f.type, f.width, f.height, f.path.suffix) for f in w.temp_files]")
+    assert files[0] == ["image", 1440, 1920, ".jpg"]  # 3072x2304 photo, orientation 6: upright and capped
+    assert files[1][3] in (".webp", ".png")  # alpha kept
+    assert nb.eval_json("w.temp_files[1].to_pil().getpixel((0, 0))[3]") == 0
+
+
+def test_count_limits_what_can_be_kept_and_type_filter_is_enforced_by_the_kernel(open_notebook, media) -> None:
+    nb = open_notebook(widget_cell("count=2, mediaType=['image'], sizeType=['compressed']"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    assert page.locator(".cm-original").is_hidden()
+    # A video forced past the chooser's accept filter is refused by the kernel from its bytes.
+    page.set_input_files(".cm-input", [str(media["photo"]), str(media["video"]), str(media["alpha"])])
+    assert page.locator(".cm-item").count() == 2
+    assert "Only 2 files can be chosen" in page.inner_text(".cm-notice")
+    page.wait_for_selector(".cm-item[data-state=error]", timeout=60_000)
+    assert "1107006" in page.inner_text(".cm-item[data-state=error]")
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-item[data-state=error] .cm-remove")
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None")
+    assert nb.eval_json("[e['type'] for e in w.result['tempFiles']]") == ["image"]
+
+
+def test_cancel_gives_the_seeds_fail_result_and_leaves_no_files(open_notebook, media) -> None:
+    nb = open_notebook(widget_cell("count=2"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.set_input_files(".cm-input", [str(media["photo"])])
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-cancel")
+    nb.wait_for("w.result is not None")
+    assert nb.eval_json("w.result") == {"errMsg": "chooseMedia:fail cancel", "errno": 1107001}
+    assert nb.eval_json("[p.name for p in w._store.root.rglob('*') if p.is_file()]") == []

@@ -1,0 +1,26 @@
+"""choose-media: Feishu's ``tt.chooseMedia`` in Jupyter — pick or shoot images and videos, get them in Python."""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .errors import ChooseMediaError, Errno
+from .images import ImageSettings
+from .options import OPTION_TABLE, InvalidParameterError, normalize_options, option_table_markdown
+from .result import FailedFile, TempFile
+from .store import resolve_temp_file_path
+from .widget import ChooseMediaWidget
+
+__all__ = [
+    "ChooseMediaError",
+    "ChooseMediaWidget",
+    "Errno",
+    "FailedFile",
+    "ImageSettings",
+    "InvalidParameterError",
+    "OPTION_TABLE",
+    "TempFile",
+    "__version__",
+    "normalize_options",
+    "option_table_markdown",
+    "resolve_temp_file_path",
+]

@@ -1,0 +1,113 @@
+"""One browser→kernel file transfer: chunks appended to disk as they arrive.
+
+The kernel never trusts the browser: a chunk must continue exactly where the
+bytes on disk end, the total may not pass the declared size, and at the end
+the length and md5 must match.  Memory use is one chunk, whatever the file size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import BinaryIO, NoReturn
+
+from .errors import Errno, MediaError
+
+#: Bytes per chunk the browser sends. A browser→kernel websocket message of 10 MiB or more is
+#: silently dropped by the Jupyter server, so chunks stay well under it.
+CHUNK_SIZE = 8 * 1024 * 1024
+#: Chunks the browser keeps in flight before it waits for an acknowledgement.
+CHUNKS_IN_FLIGHT = 4
+
+
+class TransferError(MediaError):
+    """The transfer cannot go on; its partial file has been deleted."""
+
+    def __init__(self, detail: str, errno: int = Errno.TRANSFER_INTERRUPTED) -> None:
+        super().__init__(errno, detail)
+
+
+class IncomingTransfer:
+    """Receives one file into ``dest``; ``finish`` returns it only when it arrived whole."""
+
+    def __init__(
+        self, transfer_id: str, declared_size: int, dest: Path, *, max_size: int | None = None, name: str = ""
+    ) -> None:
+        if isinstance(declared_size, bool) or not isinstance(declared_size, int) or declared_size < 0:
+            raise TransferError(f"declared size {declared_size!r} is not a byte count")
+        if declared_size == 0:
+            raise TransferError("the file is empty", Errno.EMPTY_FILE)
+        if max_size is not None and declared_size > max_size:
+            raise TransferError(
+                f"the file is {declared_size} bytes, over the limit of {max_size} bytes", Errno.FILE_TOO_LARGE
+            )
+        self.transfer_id = transfer_id
+        self.name = name
+        self.declared_size = declared_size
+        self.dest = dest
+        self.received = 0
+        self.started_at = time.perf_counter()
+        self.finished_at: float | None = None
+        self._md5 = hashlib.md5()
+        self._file: BinaryIO | None = open(dest, "xb")  # noqa: SIM115 - closed in finish/abort
+
+    def write_chunk(self, offset: int, data: bytes | memoryview) -> int:
+        """Append a chunk; returns the bytes received so far. A repeated chunk is ignored."""
+        if self._file is None:
+            raise TransferError("the transfer is already closed")
+        length = len(data)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            self._fail(f"chunk offset {offset!r} is not a byte offset")
+        if length == 0:
+            self._fail("empty chunk")
+        if offset + length <= self.received:
+            return self.received  # a duplicate of bytes already stored: harmless
+        if offset != self.received:
+            what = "overlaps" if offset < self.received else "leaves a gap after"
+            self._fail(f"chunk at {offset} {what} the {self.received} bytes received")
+        if offset + length > self.declared_size:
+            self._fail(f"chunk ends at {offset + length}, past the declared size {self.declared_size}")
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            self._fail(f"could not store the chunk: {exc.strerror or exc}")
+        self._md5.update(data)
+        self.received += length
+        return self.received
+
+    def finish(self, md5_hex: str) -> tuple[Path, str]:
+        """Close the file and check it; returns ``(path, md5)`` of the complete file."""
+        if self._file is None:
+            raise TransferError("the transfer is already closed")
+        if self.received != self.declared_size:
+            self._fail(f"only {self.received} of {self.declared_size} bytes arrived")
+        digest = self._md5.hexdigest()
+        if not isinstance(md5_hex, str) or md5_hex.lower() != digest:
+            self._fail(f"md5 mismatch: the browser sent {md5_hex!r}, the kernel stored {digest}")
+        try:
+            self._file.close()
+        except OSError as exc:
+            self._fail(f"could not store the file: {exc.strerror or exc}")
+        self._file = None
+        self.finished_at = time.perf_counter()
+        return self.dest, digest
+
+    @property
+    def seconds(self) -> float:
+        end = self.finished_at if self.finished_at is not None else time.perf_counter()
+        return end - self.started_at
+
+    def abort(self) -> None:
+        """Close and delete the partial file. Safe to call twice."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
+        self.dest.unlink(missing_ok=True)
+
+    def _fail(self, detail: str) -> NoReturn:
+        self.abort()
+        raise TransferError(detail)

@@ -1,0 +1,324 @@
+"""``ChooseMediaWidget``: the anywidget wiring of options, transfers, store and pipeline."""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import anywidget
+import traitlets
+
+from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
+from .images import ImageSettings
+from .options import OPTION_TABLE, OPTIONS_BY_ATTR, accept_attribute, lookup_option, normalize_options, validate_option
+from .pipeline import DEFAULT_MAX_FILE_SIZE, PipelineSettings, ReceivedMedia, finish, process_local_files, recognise
+from .result import FailedFile, TempFile, success_result
+from .store import TempFileStore, default_store
+from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferError
+
+_STATIC = Path(__file__).parent / "static"
+_TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MAX_NAME = 255
+
+ResultCallback = Callable[[dict[str, Any]], Any]
+
+
+def _display_name(name: Any) -> str:
+    """A picked file's name, for display only: a bounded string, never a path."""
+    text = name if isinstance(name, str) else ""
+    text = text.replace("\x00", "")
+    return text[:_MAX_NAME]
+
+
+class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
+
+    Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
+    ``mediaType``, ``sourceType``, ``count``, ``sizeType``, ``maxDuration``, ``cameraDevice``,
+    ``isSaveToAlbum``; see ``choose_media.options.OPTION_TABLE``. ``success``, ``fail`` and ``complete``
+    are called like the seed says. ``max_file_size`` (bytes) limits each file; ``image_settings``
+    tunes compression. ``result`` is ``None`` until the user confirms or cancels.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    media_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    source_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    count = traitlets.Int().tag(sync=True)
+    size_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    max_duration = traitlets.Float().tag(sync=True)
+    camera_device = traitlets.Unicode().tag(sync=True)
+    is_save_to_album = traitlets.Unicode().tag(sync=True)
+
+    accept = traitlets.Unicode(help="The file chooser's accept attribute, from mediaType.").tag(sync=True)
+    max_file_size = traitlets.Int(DEFAULT_MAX_FILE_SIZE).tag(sync=True)
+    chunk_size = traitlets.Int(CHUNK_SIZE).tag(sync=True)
+    chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT).tag(sync=True)
+    status = traitlets.Unicode("idle", help="idle, processing or done").tag(sync=True)
+    status_text = traitlets.Unicode("").tag(sync=True)
+    result = traitlets.Dict(default_value=None, allow_none=True, help="The seed's result object.").tag(sync=True)
+
+    def __init__(
+        self,
+        *,
+        success: ResultCallback | None = None,
+        fail: ResultCallback | None = None,
+        complete: ResultCallback | None = None,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        image_settings: ImageSettings | None = None,
+        store: TempFileStore | None = None,
+        **options: Any,
+    ) -> None:
+        values = normalize_options(options)
+        super().__init__(**values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size)
+        self._callbacks = {"success": success, "fail": fail, "complete": complete}
+        self._settings = PipelineSettings(image=image_settings or ImageSettings(), max_file_size=max_file_size)
+        self._store = store or default_store()
+        self._transfers: dict[str, IncomingTransfer] = {}
+        self._received: dict[str, ReceivedMedia] = {}
+        self._temp_files: list[TempFile] = []
+        self._failed: list[FailedFile] = []
+        self.last_transfer_seconds: dict[str, float] = {}
+        self.on_msg(self._on_message)
+
+    # -- options -----------------------------------------------------------------------------------
+    @traitlets.validate(*(spec.attr for spec in OPTION_TABLE))
+    def _validate_option(self, proposal: Any) -> Any:
+        return validate_option(OPTIONS_BY_ATTR[proposal["trait"].name], proposal["value"])
+
+    @traitlets.observe("media_type")
+    def _update_accept(self, change: Any) -> None:
+        self.accept = accept_attribute(change["new"])
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The current options under the seed's names."""
+        return {spec.name: getattr(self, spec.attr) for spec in OPTION_TABLE}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return f"ChooseMediaWidget({shown})"
+
+    # -- results -----------------------------------------------------------------------------------
+    @property
+    def temp_files(self) -> list[TempFile]:
+        """The confirmed files, as ``TempFile`` objects (empty until the user confirms)."""
+        return list(self._temp_files)
+
+    @property
+    def failed_files(self) -> list[FailedFile]:
+        return list(self._failed)
+
+    def pick_files(self, paths: Iterable[str | Path] | str | Path, *, original: bool = False) -> dict[str, Any]:
+        """Run the pick on local files, without a browser; returns (and sets) the same result.
+
+        ``original`` is the "Original" toggle: honoured only when ``sizeType`` allows both.
+        """
+        sources = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if len(sources) > self.count:
+            return self._set_result(
+                fail_result(Errno.INVALID_PARAMETER, f"{len(sources)} files picked, but count is {self.count}")
+            )
+        self._reset_pick()
+        self.status = "processing"
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.status_text = f"Processing {done}/{total}" if done < total else f"Processed {total} files"
+
+        files, failed = process_local_files(
+            self._store, sources, media_types=self.media_type, compress=self._compress(original),
+            settings=self._settings, on_progress=progress,
+        )
+        return self._conclude(files, failed)
+
+    def _compress(self, original: bool) -> bool:
+        if self.size_type == ["original"]:
+            return False
+        if self.size_type == ["compressed"]:
+            return True
+        return not original
+
+    def _conclude(self, files: list[TempFile], failed: list[FailedFile]) -> dict[str, Any]:
+        self._temp_files, self._failed = files, failed
+        if not files and failed:
+            first = failed[0]
+            names = "; ".join(f.errMsg.removeprefix("chooseMedia:fail ") for f in failed)
+            result = {"errMsg": fail_message(names), "errno": first.errno, "failedFiles": [f.to_dict() for f in failed]}
+        else:
+            result = success_result(files, failed)
+        return self._set_result(result)
+
+    def _set_result(self, result: dict[str, Any]) -> dict[str, Any]:
+        self.status = "done"
+        self.result = result
+        ok = result["errMsg"].endswith(":ok")
+        for name in ("success" if ok else "fail", "complete"):
+            callback = self._callbacks[name]
+            if callback is not None:
+                try:
+                    callback(result)
+                except Exception:  # a user's callback must not break the widget
+                    traceback.print_exc(file=sys.stderr)
+        return result
+
+    def _reset_pick(self) -> None:
+        for transfer in self._transfers.values():
+            transfer.abort()
+        for media in self._received.values():
+            self._store.remove(media.path)
+        self._transfers.clear()
+        self._received.clear()
+        self._temp_files, self._failed = [], []
+        self.result = None
+        self.status = "idle"
+        self.status_text = ""
+
+    # -- messages from the browser -----------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: Any, buffers: Sequence[memoryview]) -> None:
+        kind = content.get("kind") if isinstance(content, dict) else None
+        handler = self._handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            self._reply_error(None, Errno.UNKNOWN_ERROR, f"unknown message kind {kind!r}")
+            return
+        try:
+            handler(self, content, buffers)
+        except MediaError as exc:
+            self._reply_error(content.get("id"), exc.errno, exc.detail)
+        except Exception as exc:  # keep the widget alive, say what happened
+            traceback.print_exc(file=sys.stderr)
+            self._reply_error(content.get("id"), Errno.UNKNOWN_EXCEPTION, f"{type(exc).__name__}: {exc}")
+
+    def _reply_error(self, transfer_id: Any, errno: int, detail: str) -> None:
+        tid = transfer_id if isinstance(transfer_id, str) and _TRANSFER_ID.match(transfer_id) else None
+        if tid is not None:
+            self._drop(tid)
+        self.send({"kind": "error", "id": tid, "errno": int(errno), "errMsg": fail_message(detail)})
+
+    def _drop(self, transfer_id: str) -> None:
+        transfer = self._transfers.pop(transfer_id, None)
+        if transfer is not None:
+            transfer.abort()
+        media = self._received.pop(transfer_id, None)
+        if media is not None:
+            self._store.remove(media.path)
+
+    @staticmethod
+    def _transfer_id(content: dict[str, Any]) -> str:
+        tid = content.get("id")
+        if not isinstance(tid, str) or not _TRANSFER_ID.match(tid):
+            raise TransferError("bad transfer id")
+        return tid
+
+    def _on_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = self._transfer_id(content)
+        if tid in self._transfers or tid in self._received:
+            raise TransferError(f"transfer {tid} already exists")
+        if self.status == "done":
+            self._reset_pick()
+        if len(self._transfers) + len(self._received) >= self.count:
+            raise MediaError(Errno.INVALID_PARAMETER, f"no more than count={self.count} files can be picked")
+        size = content.get("size")
+        if isinstance(size, int) and not isinstance(size, bool) and size > self.max_file_size:
+            raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {self.max_file_size} bytes")
+        transfer = IncomingTransfer(
+            tid, size, self._store.new_incoming_path(),  # type: ignore[arg-type]
+            max_size=self.max_file_size, name=_display_name(content.get("name")),
+        )
+        self._transfers[tid] = transfer
+        self.send({"kind": "ack", "id": tid, "received": 0})
+
+    def _on_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+        tid = self._transfer_id(content)
+        transfer = self._transfers.get(tid)
+        if transfer is None:
+            raise TransferError(f"unknown transfer {tid}")
+        if len(buffers) != 1:
+            self._drop(tid)
+            raise TransferError("a chunk must carry exactly one buffer")
+        try:
+            received = transfer.write_chunk(content.get("offset"), buffers[0])  # type: ignore[arg-type]
+        except TransferError:
+            self._transfers.pop(tid, None)
+            raise
+        self.send({"kind": "ack", "id": tid, "received": received})
+
+    def _on_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = self._transfer_id(content)
+        transfer = self._transfers.pop(tid, None)
+        if transfer is None:
+            raise TransferError(f"unknown transfer {tid}")
+        path, md5 = transfer.finish(content.get("md5"))  # type: ignore[arg-type]
+        self.last_transfer_seconds[tid] = transfer.seconds
+        try:
+            media = recognise(path, md5, media_types=self.media_type, name=transfer.name)
+        except MediaError:
+            self._store.remove(path)
+            raise
+        self._received[tid] = media
+        info = media.info
+        self.send({
+            "kind": "stored", "id": tid, "type": media.type, "size": transfer.declared_size,
+            "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
+        })
+
+    def _on_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        self._drop(self._transfer_id(content))
+
+    def _on_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        ids = content.get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise MediaError(Errno.UNKNOWN_ERROR, "confirm needs a list of transfer ids")
+        if len(ids) > self.count:
+            raise MediaError(Errno.INVALID_PARAMETER, f"{len(ids)} files confirmed, but count is {self.count}")
+        chosen = [self._received[i] for i in ids if i in self._received]
+        if not chosen:
+            raise MediaError(Errno.UNSUPPORTED_FILE, "no file arrived whole to confirm")
+        compress = self._compress(bool(content.get("original")))
+        self.status = "processing"
+        files: list[TempFile] = []
+        failed: list[FailedFile] = []
+        for index, media in enumerate(chosen):
+            self.status_text = f"{'Compressing' if compress else 'Saving'} {index + 1}/{len(chosen)}"
+            try:
+                files.append(finish(self._store, media, compress=compress, settings=self._settings))
+            except MediaError as exc:
+                self._store.remove(media.path)
+                failed.append(FailedFile(media.name, exc.errno, fail_message(f"{media.name}: {exc.detail}")))
+        for tid in ids:
+            self._received.pop(tid, None)
+        self._drop_all_pending()
+        self.status_text = ""
+        self._conclude(files, failed)
+
+    def _on_cancel(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        self._reset_pick()
+        self._set_result(fail_result(Errno.CANCEL, "cancel"))
+
+    def _on_reset(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        self._reset_pick()
+
+    def _drop_all_pending(self) -> None:
+        for tid in list(self._transfers) + list(self._received):
+            self._drop(tid)
+
+    _handlers: dict[str, Callable[["ChooseMediaWidget", dict[str, Any], Sequence[memoryview]], None]] = {
+        "begin": _on_begin,
+        "chunk": _on_chunk,
+        "end": _on_end,
+        "remove": _on_remove,
+        "confirm": _on_confirm,
+        "cancel": _on_cancel,
+        "reset": _on_reset,
+    }
+
+
+def option_names() -> list[str]:
+    """Every accepted option keyword (seed names and snake_case twins)."""
+    return [n for spec in OPTION_TABLE for n in (spec.name, spec.attr)]
+
+
+__all__ = ["ChooseMediaWidget", "ChooseMediaError", "lookup_option", "option_names"]
