@@ -61,7 +61,7 @@ def pytest_runtest_makereport(item, call):
     except Exception as exc:  # never hide the real failure
         files = [f"<saving artifacts failed: {exc!r}>"]
     rep.sections.append(("browser artifacts", "\n".join(str(f) for f in files)))
-    for i, nb in enumerate(sessions):
+    for nb in sessions:
         rep.sections.append((f"browser console ({nb.name})", "\n".join(nb.console_messages[-200:]) or "(empty)"))
 
 

@@ -127,6 +127,29 @@ def processes_mentioning(needle: str) -> list[tuple[int, str]]:
     return found
 
 
+def _write_kernelspec(spec_dir: Path) -> None:
+    """python3 kernelspec running ``sys.executable`` (the interpreter that runs the tests)."""
+    try:
+        from ipykernel.kernelspec import write_kernel_spec
+    except ImportError:  # pragma: no cover - ipykernel is a test dependency
+        write_kernel_spec = None
+    if write_kernel_spec is not None:
+        write_kernel_spec(spec_dir)  # argv[0] = sys.executable, protocol 5.5, logos
+        return
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "metadata": {"debugger": True},
+                "kernel_protocol_version": "5.5",
+            }
+        )
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # JupyterLab server
 # --------------------------------------------------------------------------------------------
@@ -163,19 +186,7 @@ class Lab:
             f.parent.mkdir(parents=True, exist_ok=True)
             f.write_text(json.dumps(values))
         # The kernel must be the interpreter that runs pytest (the installed packages are there).
-        spec_dir = jupyter_path / "kernels" / "python3"
-        spec_dir.mkdir(parents=True)
-        (spec_dir / "kernel.json").write_text(
-            json.dumps(
-                {
-                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    "display_name": "Python 3 (ipykernel)",
-                    "language": "python",
-                    "interrupt_mode": "signal",
-                    "metadata": {"debugger": True},
-                }
-            )
-        )
+        _write_kernelspec(jupyter_path / "kernels" / "python3")
         env = dict(os.environ)
         env.update(
             JUPYTER_RUNTIME_DIR=str(runtime),
@@ -363,6 +374,7 @@ class NotebookSession:
         self.page.on("pageerror", lambda e: self.console_messages.append(f"[pageerror] {e}"))
         self.page.on("crash", lambda *_: self.console_messages.append("[crash] page crashed"))
         self.kernel_id: str | None = None
+        self._panel_id: str | None = None
         self._kernel = None
         self._subshell_id: str | None = None
         self._closed = False
@@ -432,6 +444,7 @@ class NotebookSession:
         A cell error fails at once with its traceback.
         """
         __tracebackhide__ = True
+
         def done(s: dict) -> bool:
             run = s.get("runAll") or {}
             if run.get("state") == "error":

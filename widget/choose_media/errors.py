@@ -87,3 +87,10 @@ class MediaError(Exception):
         super().__init__(detail)
         self.errno = int(errno)
         self.detail = detail
+
+
+def errno_table_markdown() -> str:
+    """The errno table for the docs, generated from ``Errno``."""
+    rows = ["| errno | name | meaning |", "|---|---|---|"]
+    rows += [f"| {e.value} | `{e.name}` | {ERRNO_DESCRIPTIONS[e]} |" for e in Errno]
+    return "\n".join(rows)

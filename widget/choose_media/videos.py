@@ -219,8 +219,10 @@ def probe_video(path: Path) -> VideoInfo:
     Reads the headers only (``ffmpeg -i`` with no output, which exits non-zero by design); only when the
     container has no duration are the packets read (not decoded) to find it.
     """
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", *local_input_args(path)]
-    result = _run(args, PROBE_TIMEOUT)
+    input_args = local_input_args(path)
+    if Path(input_args[-1]).stat().st_size == 0:
+        raise MediaError(Errno.EMPTY_FILE, "the file is empty")
+    result = _run([ffmpeg_exe(), "-hide_banner", "-nostdin", *input_args], PROBE_TIMEOUT)
     duration, info = _parse_probe(result.stderr)
     if duration is None or duration <= 0:
         info = VideoInfo(

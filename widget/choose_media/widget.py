@@ -50,7 +50,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
     source_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
     count = traitlets.Int().tag(sync=True)
     size_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    max_duration = traitlets.Float().tag(sync=True)
+    max_duration = traitlets.Any().tag(sync=True)  # int or float, checked by the option table
     camera_device = traitlets.Unicode().tag(sync=True)
     is_save_to_album = traitlets.Unicode().tag(sync=True)
 
