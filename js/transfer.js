@@ -27,7 +27,8 @@ export class Transfer {
   /**
    * @param {import("@anywidget/types").AnyModel} model
    * @param {File} file
-   * @param {{chunkSize: number, inFlight: number, onProgress: (sent: number, acked: number) => void}} opts
+   * @param {{chunkSize: number, inFlight: number, source: "album"|"camera",
+   *   onProgress: (sent: number, acked: number) => void}} opts
    */
   constructor(model, file, opts) {
     this.model = model;
@@ -36,6 +37,7 @@ export class Transfer {
     this.chunkSize = opts.chunkSize;
     this.inFlight = opts.inFlight;
     this.onProgress = opts.onProgress;
+    this.source = opts.source;
     this.acked = 0;
     this.aborted = false;
     /** @type {((msg: KernelMessage) => void) | null} */
@@ -72,7 +74,7 @@ export class Transfer {
   /** Sends the whole file; resolves with the kernel's `stored` message. */
   async run() {
     const { file, id } = this;
-    this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size });
+    this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source: this.source });
     await this.until((m) => m.kind === "ack");
     const md5 = new Md5();
     let sent = 0;

@@ -1,40 +1,21 @@
-// choose-media front-end: the album picker. Files stream to the kernel as they are added;
+// choose-media front-end: the picker (album and camera sources). Files stream to the kernel as they are added;
 // Confirm asks the kernel to build the seed's result from the ones that arrived whole.
 
 import "./styles.css";
+import { createAlbumSource } from "./album.js";
+import { createCameraSource } from "./camera.js";
+import { formatBytes, h } from "./dom.js";
 import { Transfer, TransferFailed } from "./transfer.js";
 
 /** @typedef {import("@anywidget/types").AnyModel} Model */
-/** @typedef {{transfer: Transfer, file: File, li: HTMLLIElement, state: "queued"|"sending"|"stored"|"error",
- *   url: string, bar: HTMLProgressElement, detail: HTMLElement}} Item */
-
 /**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
- * @returns {HTMLElementTagNameMap[K]}
+ * What a source (album, camera) gets from the picker.
+ * @typedef {{model: Model, addFiles: (files: File[], source: "album"|"camera") => void,
+ *   onMessage: (handler: (msg: any, buffers: DataView[]) => void) => () => void}} SourceContext
+ * @typedef {{el: HTMLElement, sync: () => void, dispose: () => void}} Source
  */
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c); // strings become text nodes: names are never HTML
-  return node;
-}
-
-/** @param {number} n */
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+/** @typedef {{transfer: Transfer, file: File, li: HTMLLIElement, state: "queued"|"sending"|"stored"|"error",
+ *   url: string, bar: HTMLProgressElement, detail: HTMLElement, source: "album"|"camera"}} Item */
 
 /** @param {{model: Model, el: HTMLElement}} ctx */
 function render({ model, el }) {
@@ -45,12 +26,6 @@ function render({ model, el }) {
   let sending = false;
   let closed = false;
 
-  const input = h("input", { type: "file", class: "cm-input", hidden: "" });
-  const choose = h("button", { type: "button", class: "cm-choose" }, ["Choose files"]);
-  const drop = h("div", { class: "cm-drop" }, [
-    h("span", { class: "cm-drop-text" }, ["Drop images or videos here, or "]),
-    choose,
-  ]);
   const notice = h("div", { class: "cm-notice", role: "status", "aria-live": "polite" });
   const list = h("ul", { class: "cm-items", "aria-label": "Chosen files" });
   const originalBox = h("input", { type: "checkbox", class: "cm-original-input" });
@@ -61,7 +36,21 @@ function render({ model, el }) {
   const again = h("button", { type: "button", class: "cm-again" }, ["Pick again"]);
   const summary = h("div", { class: "cm-summary" });
   const title = h("div", { class: "cm-title" });
-  const picker = h("div", { class: "cm-picker" }, [drop, input, notice, list]);
+  /** @type {Set<(msg: any, buffers: DataView[]) => void>} */
+  const listeners = new Set();
+  /** @type {SourceContext} */
+  const ctx = {
+    model,
+    addFiles: (files, source) => addFiles(files, source),
+    onMessage: (handler) => {
+      listeners.add(handler);
+      return () => listeners.delete(handler);
+    },
+  };
+  const album = createAlbumSource(ctx);
+  const camera = createCameraSource(ctx);
+  const sources = h("div", { class: "cm-sources" }, [album.el, camera.el]);
+  const picker = h("div", { class: "cm-picker" }, [sources, notice, list]);
   const footer = h("div", { class: "cm-footer" }, [original, status, cancel, confirm]);
   const done = h("div", { class: "cm-done" }, [summary, again]);
   const root = h("div", { class: "cm-root" }, [title, picker, footer, done]);
@@ -72,19 +61,19 @@ function render({ model, el }) {
   function syncOptions() {
     const count = model.get("count");
     const sizeType = model.get("size_type");
-    input.accept = model.get("accept");
-    input.multiple = count > 1;
     original.hidden = !(sizeType.includes("original") && sizeType.includes("compressed"));
     const kinds = model.get("media_type").join(" or ");
     title.textContent = `Choose ${kinds} · up to ${count}`;
-    const albumAllowed = model.get("source_type").includes("album");
-    picker.hidden = !albumAllowed;
-    if (!albumAllowed) notice.textContent = "The camera source is not available in this version.";
+    const sourceType = model.get("source_type");
+    album.el.hidden = !sourceType.includes("album");
+    camera.el.hidden = !sourceType.includes("camera");
+    album.sync();
+    camera.sync();
   }
 
   function syncState() {
     const isDone = model.get("status") === "done" && model.get("result") != null;
-    picker.hidden = isDone || !model.get("source_type").includes("album");
+    picker.hidden = isDone;
     footer.hidden = isDone;
     done.hidden = !isDone;
     const processing = model.get("status") === "processing";
@@ -114,8 +103,8 @@ function render({ model, el }) {
     syncState();
   }
 
-  /** @param {File} file */
-  function makeItem(file) {
+  /** @param {File} file @param {"album"|"camera"} source */
+  function makeItem(file, source) {
     const url = URL.createObjectURL(file);
     const isVideo = file.type.startsWith("video/");
     /** @type {HTMLElement} */
@@ -145,13 +134,14 @@ function render({ model, el }) {
     const transfer = new Transfer(model, file, {
       chunkSize: model.get("chunk_size"),
       inFlight: model.get("chunks_in_flight"),
+      source,
       onProgress: (_sent, acked) => {
         bar.value = acked;
         detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
       },
     });
     /** @type {Item} */
-    const item = { transfer, file, li, state: "queued", url, bar, detail };
+    const item = { transfer, file, li, state: "queued", url, bar, detail, source };
     remove.addEventListener("click", () => removeItem(item));
     return item;
   }
@@ -193,20 +183,20 @@ function render({ model, el }) {
     }
   }
 
-  /** @param {FileList | File[]} files */
-  function addFiles(files) {
+  /** @param {File[]} incoming @param {"album"|"camera"} source */
+  function addFiles(incoming, source) {
     if (model.get("status") === "done") return;
     const count = model.get("count");
     const maxSize = model.get("max_file_size");
-    const room = count - liveItems().length;
-    const incoming = Array.from(files);
+    // count limits album picks only (seed: it does not apply to the camera).
+    const room = source === "camera" ? incoming.length : count - liveItems().filter((it) => it.source === "album").length;
     const taken = incoming.slice(0, Math.max(0, room));
     notice.textContent =
       incoming.length > taken.length
         ? `Only ${count} file${count === 1 ? "" : "s"} can be chosen; ${incoming.length - taken.length} left out.`
         : "";
     for (const file of taken) {
-      const item = makeItem(file);
+      const item = makeItem(file, source);
       items.push(item);
       list.append(item.li);
       if (file.size === 0) markError(item, "chooseMedia:fail the file is empty (errno 1107011)");
@@ -218,9 +208,10 @@ function render({ model, el }) {
     pump();
   }
 
-  /** @param {any} msg */
-  function onKernelMessage(msg) {
+  /** @param {any} msg @param {DataView[]} buffers */
+  function onKernelMessage(msg, buffers) {
     if (!msg || typeof msg !== "object") return;
+    for (const listener of listeners) listener(msg, buffers);
     if (msg.id) {
       const item = items.find((it) => it.transfer.id === msg.id);
       if (item) item.transfer.receive(msg);
@@ -238,23 +229,6 @@ function render({ model, el }) {
     queue.length = 0;
   }
 
-  const onChoose = () => input.click();
-  const onInput = () => {
-    if (input.files) addFiles(input.files);
-    input.value = "";
-  };
-  /** @param {DragEvent} e */
-  const onDragOver = (e) => {
-    e.preventDefault();
-    drop.classList.add("cm-drag");
-  };
-  const onDragLeave = () => drop.classList.remove("cm-drag");
-  /** @param {DragEvent} e */
-  const onDrop = (e) => {
-    e.preventDefault();
-    drop.classList.remove("cm-drag");
-    if (e.dataTransfer?.files) addFiles(e.dataTransfer.files);
-  };
   const onConfirm = () => {
     const ids = items.filter((it) => it.state === "stored").map((it) => it.transfer.id);
     model.send({ kind: "confirm", ids, original: originalBox.checked });
@@ -272,11 +246,6 @@ function render({ model, el }) {
     model.send({ kind: "reset" });
   };
 
-  choose.addEventListener("click", onChoose);
-  input.addEventListener("change", onInput);
-  drop.addEventListener("dragover", onDragOver);
-  drop.addEventListener("dragleave", onDragLeave);
-  drop.addEventListener("drop", onDrop);
   confirm.addEventListener("click", onConfirm);
   cancel.addEventListener("click", onCancel);
   again.addEventListener("click", onAgain);
@@ -294,6 +263,8 @@ function render({ model, el }) {
 
   return () => {
     closed = true;
+    album.dispose();
+    camera.dispose();
     model.off("msg:custom", onKernelMessage);
     for (const e of optionEvents) model.off(e, onOptions);
     for (const e of stateEvents) model.off(e, syncState);

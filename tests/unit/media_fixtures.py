@@ -261,6 +261,17 @@ def bomb_png(directory: Path, width: int = 100_000, height: int = 100_000, name:
     return path
 
 
+def growing_gif(directory: Path, width: int = 600, height: int = 400) -> Path:
+    """A 2-frame 60x40 GIF whose second frame claims ``width`` x ``height``: seeking to it grows the canvas."""
+    data = animated_gif(directory, frames=2).read_bytes()
+    descriptor = b"\x2c\x00\x00\x00\x00" + struct.pack("<HH", 60, 40)  # at (0, 0), 60x40
+    second = data.index(descriptor, data.index(descriptor) + 1)
+    patched = data[:second] + b"\x2c\x00\x00\x00\x00" + struct.pack("<HH", width, height) + data[second + 9 :]
+    path = directory / "growing.gif"
+    path.write_bytes(patched)
+    return path
+
+
 def truncated_jpeg(directory: Path) -> Path:
     """A noisy JPEG cut at 60 % of its length (an interrupted download)."""
     buffer = io.BytesIO()

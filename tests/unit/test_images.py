@@ -9,8 +9,6 @@ from pathlib import Path
 import media_fixtures as mf
 import numpy as np
 import pytest
-from PIL import Image
-
 from choose_media.errors import Errno, MediaError
 from choose_media.images import (
     MAX_IMAGE_PIXELS,
@@ -20,6 +18,7 @@ from choose_media.images import (
     image_size,
     probe_image,
 )
+from PIL import Image
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 
@@ -33,12 +32,12 @@ def close_to(pixel: object, colour: tuple[int, ...], tolerance: int = 40) -> boo
     return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(pixel, colour))
 
 
-def compress(src: Path, work: Path, settings: ImageSettings = ImageSettings()) -> EncodedMedia:
+def compress(src: Path, work: Path, settings: ImageSettings | None = None) -> EncodedMedia:
     """Compress and check the promises every output keeps: a new file in work_dir, the original untouched."""
     before = md5(src)
     work.mkdir(exist_ok=True)
     existing = set(work.iterdir())
-    encoded = compress_image(src, work, settings)
+    encoded = compress_image(src, work, settings or ImageSettings())
     assert md5(src) == before, "the original must not change"
     assert set(work.iterdir()) - existing == {encoded.path}, "exactly one new file"
     assert encoded.path.parent == work and encoded.path.suffix == f".{encoded.ext}"
@@ -171,6 +170,12 @@ def test_small_images_are_never_upscaled(tmp_path: Path) -> None:
     assert (encoded.width, encoded.height) == mf.UPRIGHT_SIZE
 
 
+@pytest.mark.parametrize("bad", [{"max_long_edge": 0}, {"jpeg_quality": 0}, {"webp_quality": 101}, {"max_pixels": 0}])
+def test_nonsense_settings_are_refused(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        ImageSettings(**bad)
+
+
 def test_quality_setting_changes_the_output(tmp_path: Path) -> None:
     src = mf.photo_jpeg(tmp_path, (800, 600))
     low = compress(src, tmp_path / "work", ImageSettings(jpeg_quality=30))
@@ -236,6 +241,18 @@ def test_frames_count_towards_the_pixel_limit(tmp_path: Path) -> None:
     gif = mf.animated_gif(tmp_path, frames=3)  # 60x40x3 = 7200 pixels
     assert probe_image(gif, max_pixels=7200).frames == 3
     expect_error(Errno.UNSUPPORTED_FILE, probe_image, gif, max_pixels=7199)
+
+
+def test_a_frame_that_grows_the_canvas_is_checked_too(tmp_path: Path) -> None:
+    """60x40x2 passes the header check; frame 2 then claims 600x400 (480000 pixels over 2 frames)."""
+    gif = mf.growing_gif(tmp_path)
+    for call in (
+        lambda: probe_image(gif, max_pixels=100_000),
+        lambda: compress_image(gif, tmp_path / "work", ImageSettings(max_pixels=100_000)),
+    ):
+        error = expect_error(Errno.UNSUPPORTED_FILE, call)
+        assert "decompression bomb" in error.detail
+    assert not any((tmp_path / "work").iterdir())
 
 
 def test_truncated_jpeg_is_refused(tmp_path: Path) -> None:
@@ -327,9 +344,7 @@ def test_shared_alpha_is_kept(tmp_path: Path, name: str) -> None:
 
 
 @needs_shared
-@pytest.mark.parametrize(
-    ("name", "frames"), [("newtonscradle.gif", 36), ("mode_16bit.png", 3)]
-)
+@pytest.mark.parametrize(("name", "frames"), [("newtonscradle.gif", 36), ("mode_16bit.png", 3)])
 def test_shared_animations_stay_animated(tmp_path: Path, name: str, frames: int) -> None:
     src = mf.shared("images", name)
     assert probe_image(src).frames == frames
@@ -358,9 +373,7 @@ def test_shared_formats_compress(tmp_path: Path, name: str, size: tuple[int, int
 
 
 @needs_shared
-@pytest.mark.parametrize(
-    "name", ["decompression_bomb.gif", "decompression_bomb_extents.gif", "truncated_jpeg.jpg"]
-)
+@pytest.mark.parametrize("name", ["decompression_bomb.gif", "decompression_bomb_extents.gif", "truncated_jpeg.jpg"])
 def test_shared_hostile_files_are_refused(tmp_path: Path, name: str) -> None:
     src = mf.shared("hostile", name)
     expect_error(Errno.UNSUPPORTED_FILE, probe_image, src)

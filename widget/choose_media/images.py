@@ -116,6 +116,16 @@ class ImageSettings:
     webp_quality: int = 80
     max_pixels: int = MAX_IMAGE_PIXELS
 
+    def __post_init__(self) -> None:
+        """Refuse settings that would silently produce 1-pixel or unreadable output."""
+        if self.max_long_edge < 1:
+            raise ValueError(f"max_long_edge must be at least 1, not {self.max_long_edge}")
+        for name in ("jpeg_quality", "webp_quality"):
+            if not 1 <= getattr(self, name) <= 100:
+                raise ValueError(f"{name} must be between 1 and 100, not {getattr(self, name)}")
+        if self.max_pixels < 1:
+            raise ValueError(f"max_pixels must be at least 1, not {self.max_pixels}")
+
 
 @dataclass(frozen=True)
 class EncodedMedia:
@@ -148,7 +158,8 @@ def _decoder_errors() -> Iterator[None]:
 
     Pillow's ``DecompressionBombWarning`` (above ~89 MP) is silenced because :func:`_check_pixels` already
     applied our documented limit from the header; its ``DecompressionBombError`` (above ~179 MP, also
-    raised when a GIF frame grows the canvas) is a refusal.
+    raised when a GIF frame grows the canvas) is a refusal.  (Warning filters are process-wide, so another
+    thread may briefly not see that one warning either: harmless.)
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -224,13 +235,14 @@ def _has_real_alpha(im: Image.Image) -> bool:
     return bool(low < 255)  # type: ignore[operator]
 
 
-def _load_for_probe(im: Image.Image, frames: int) -> None:
+def _load_for_probe(im: Image.Image, frames: int, max_pixels: int) -> None:
     """Decode everything once so truncated data is found now, not during compression."""
     if im.format in ("JPEG", "MPO") and max(im.size) > 2048:
         # DCT scaling still reads every entropy-coded byte, at a 64th of the memory.
         im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
     for index in range(frames):
         im.seek(index)
+        _check_pixels(im, frames, max_pixels)  # a GIF frame may grow the canvas
         im.load()
     if frames > 1:
         im.seek(0)
@@ -247,7 +259,7 @@ def probe_image(path: Path, *, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageInfo:
         orientation = _orientation(im)
         width, height = _upright(im.size, orientation)
         with _decoder_errors():
-            _load_for_probe(im, frames)
+            _load_for_probe(im, frames, max_pixels)
             has_alpha = _has_real_alpha(im)
     return ImageInfo(
         format=fmt,
@@ -303,9 +315,9 @@ def _to_8bit(im: Image.Image) -> Image.Image:
         scaled = np.clip(values, 0, peak) * 255 // peak
         return Image.fromarray(scaled.astype(np.uint8))
     if im.mode == "F":
-        values = np.asarray(im, dtype=np.float64)
-        peak = 1.0 if values.max(initial=0.0) <= 1.0 else 255.0
-        return Image.fromarray((np.clip(values / peak, 0.0, 1.0) * 255).astype(np.uint8))
+        floats = np.asarray(im, dtype=np.float64)
+        top = 1.0 if floats.max(initial=0.0) <= 1.0 else 255.0
+        return Image.fromarray((np.clip(floats / top, 0.0, 1.0) * 255).astype(np.uint8))
     return im
 
 
@@ -382,6 +394,7 @@ def _compress_animated(im: Image.Image, frames: int, work_dir: Path, settings: I
     durations: list[int] = []
     for index in range(frames):
         im.seek(index)
+        _check_pixels(im, frames, settings.max_pixels)  # a GIF frame may grow the canvas
         im.load()
         duration = int(im.info.get("duration") or 0)
         durations.append(duration if duration > 10 else 100)  # what browsers do with 0-10 ms GIF frames
@@ -433,11 +446,10 @@ def compress_image(src: Path, work_dir: Path, settings: ImageSettings = ImageSet
     encoder failure ``MediaError(COMPRESSION_FAILED)``.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
-    with _open(src, settings.max_pixels) as (im, frames):
-        with _decoder_errors():
-            try:
-                if frames > 1:
-                    return _compress_animated(im, frames, work_dir, settings)
-                return _compress_still(im, work_dir, settings)
-            except (ImageCms.PyCMSError, KeyError) as exc:
-                raise MediaError(Errno.COMPRESSION_FAILED, f"image encoding failed: {exc}") from exc
+    with _open(src, settings.max_pixels) as (im, frames), _decoder_errors():
+        try:
+            if frames > 1:
+                return _compress_animated(im, frames, work_dir, settings)
+            return _compress_still(im, work_dir, settings)
+        except ImageCms.PyCMSError as exc:
+            raise MediaError(Errno.COMPRESSION_FAILED, f"colour conversion failed: {exc}") from exc

@@ -9,6 +9,7 @@ files of the machine.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 from .errors import Errno, MediaError
 from .images import EncodedMedia
@@ -49,8 +50,7 @@ TRANSCODE_SECONDS_PER_SECOND: Final = 10.0
 @functools.cache
 def ffmpeg_exe() -> str:
     """Path of the bundled ffmpeg binary (looked up once)."""
-    import imageio_ffmpeg
-
+    imageio_ffmpeg = importlib.import_module("imageio_ffmpeg")  # untyped package: keep it out of mypy's way
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
@@ -94,6 +94,15 @@ class VideoSettings:
     preset: str = "veryfast"
     audio_bitrate: str = "128k"
 
+    def __post_init__(self) -> None:
+        """Refuse values x264/AAC would reject only after the upload (the preset name is left to ffmpeg)."""
+        if self.max_long_edge < 2:
+            raise ValueError(f"max_long_edge must be at least 2, not {self.max_long_edge}")
+        if not 0 <= self.crf <= 51:
+            raise ValueError(f"crf must be between 0 and 51, not {self.crf}")
+        if not re.fullmatch(r"[1-9]\d{0,5}k?", self.audio_bitrate):
+            raise ValueError(f"audio_bitrate must look like '128k', not {self.audio_bitrate!r}")
+
 
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     try:
@@ -116,7 +125,7 @@ _NOISE = re.compile(r"^(At least one output file must be specified|Error opening
 
 
 def _ffmpeg_reason(stderr: str) -> str:
-    """The most telling line of an ffmpeg error output, without addresses and file names."""
+    """The most telling line of an ffmpeg error output, without its ``[component @ address]`` prefix."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and not _NOISE.match(line.strip())]
     if not lines:
         return "ffmpeg gave no reason"
@@ -177,7 +186,7 @@ def _parse_probe(stderr: str) -> tuple[float | None, VideoInfo]:
         angle = -float(matrix.group(1))  # ffmpeg prints the counter-clockwise angle
     elif tag is not None:
         angle = float(tag.group(1))
-    rotation = int(round(angle / 90.0)) * 90 % 360
+    rotation = round(angle / 90.0) * 90 % 360
     if rotation in (90, 270):
         width, height = height, width
     duration: float | None = None
@@ -240,18 +249,16 @@ def probe_video(path: Path) -> VideoInfo:
 def _even_fit(width: int, height: int, long_edge: int) -> tuple[int, int]:
     """Output size: long edge at most ``long_edge``, never upscaled, both even (yuv420p needs it)."""
     scale = min(1.0, long_edge / max(width, height))
-    w = max(2, int(round(width * scale)) // 2 * 2)
-    h = max(2, int(round(height * scale)) // 2 * 2)
+    w = max(2, round(width * scale) // 2 * 2)
+    h = max(2, round(height * scale) // 2 * 2)
     return w, h
 
 
-def _read_progress(
-    stdout: object, duration: float, on_progress: Callable[[float], None] | None
-) -> None:
+def _read_progress(stdout: IO[bytes], duration: float, on_progress: Callable[[float], None] | None) -> None:
     """Follow ``-progress pipe:1`` (``key=value`` lines) and report increasing fractions."""
     last = -1.0
-    for raw in stdout:  # type: ignore[attr-defined]
-        line = raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw).strip()
+    for raw in stdout:
+        line = raw.decode("utf-8", "replace").strip()
         key, _, value = line.partition("=")
         if on_progress is None:
             continue
@@ -332,7 +339,9 @@ def transcode_video(
         result = probe_video(out)
     except MediaError as exc:
         out.unlink(missing_ok=True)
-        raise MediaError(Errno.COMPRESSION_FAILED, f"video transcoding produced no playable video: {exc.detail}") from exc
+        raise MediaError(
+            Errno.COMPRESSION_FAILED, f"video transcoding produced no playable video: {exc.detail}"
+        ) from exc
     return EncodedMedia(path=out, ext="mp4", width=result.width, height=result.height)
 
 

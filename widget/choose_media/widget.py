@@ -20,6 +20,7 @@ from .store import TempFileStore, default_store
 from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferError
 
 _STATIC = Path(__file__).parent / "static"
+_KIND = re.compile(r"^[a-z_]{1,32}$")
 _TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _MAX_NAME = 255
 
@@ -80,6 +81,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._store = store or default_store()
         self._transfers: dict[str, IncomingTransfer] = {}
         self._received: dict[str, ReceivedMedia] = {}
+        self._sources: dict[str, str] = {}
         self._temp_files: list[TempFile] = []
         self._failed: list[FailedFile] = []
         self.last_transfer_seconds: dict[str, float] = {}
@@ -172,6 +174,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._store.remove(media.path)
         self._transfers.clear()
         self._received.clear()
+        self._sources.clear()
         self._temp_files, self._failed = [], []
         self.result = None
         self.status = "idle"
@@ -180,12 +183,13 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
     # -- messages from the browser -----------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, buffers: Sequence[memoryview]) -> None:
         kind = content.get("kind") if isinstance(content, dict) else None
-        handler = self._handlers.get(kind) if isinstance(kind, str) else None
+        # Every message kind is handled by a method named _msg_<kind> (here or in a mixin).
+        handler = getattr(self, f"_msg_{kind}", None) if isinstance(kind, str) and _KIND.match(kind) else None
         if handler is None:
-            self._reply_error(None, Errno.UNKNOWN_ERROR, f"unknown message kind {kind!r}")
+            self._reply_error(None, Errno.UNKNOWN_ERROR, f"unknown message kind {str(kind)[:40]!r}")
             return
         try:
-            handler(self, content, buffers)
+            handler(content, buffers)
         except MediaError as exc:
             self._reply_error(content.get("id"), exc.errno, exc.detail)
         except Exception as exc:  # keep the widget alive, say what happened
@@ -198,7 +202,11 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._drop(tid)
         self.send({"kind": "error", "id": tid, "errno": int(errno), "errMsg": fail_message(detail)})
 
+    def _album_pending(self) -> int:
+        return sum(1 for tid in (*self._transfers, *self._received) if self._sources.get(tid) == "album")
+
     def _drop(self, transfer_id: str) -> None:
+        self._sources.pop(transfer_id, None)
         transfer = self._transfers.pop(transfer_id, None)
         if transfer is not None:
             transfer.abort()
@@ -213,13 +221,17 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             raise TransferError("bad transfer id")
         return tid
 
-    def _on_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
         if tid in self._transfers or tid in self._received:
             raise TransferError(f"transfer {tid} already exists")
         if self.status == "done":
             self._reset_pick()
-        if len(self._transfers) + len(self._received) >= self.count:
+        source = content.get("source", "album")
+        if source not in self.source_type:
+            raise MediaError(Errno.INVALID_PARAMETER, f"source {source!r} is not in sourceType {self.source_type}")
+        # count limits album picks only; the seed says it does not apply to the camera.
+        if source == "album" and self._album_pending() >= self.count:
             raise MediaError(Errno.INVALID_PARAMETER, f"no more than count={self.count} files can be picked")
         size = content.get("size")
         if isinstance(size, int) and not isinstance(size, bool) and size > self.max_file_size:
@@ -228,10 +240,11 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             tid, size, self._store.new_incoming_path(),  # type: ignore[arg-type]
             max_size=self.max_file_size, name=_display_name(content.get("name")),
         )
+        self._sources[tid] = source
         self._transfers[tid] = transfer
         self.send({"kind": "ack", "id": tid, "received": 0})
 
-    def _on_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+    def _msg_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
         transfer = self._transfers.get(tid)
         if transfer is None:
@@ -246,7 +259,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             raise
         self.send({"kind": "ack", "id": tid, "received": received})
 
-    def _on_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
         transfer = self._transfers.pop(tid, None)
         if transfer is None:
@@ -265,15 +278,15 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
         })
 
-    def _on_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         self._drop(self._transfer_id(content))
 
-    def _on_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         ids = content.get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise MediaError(Errno.UNKNOWN_ERROR, "confirm needs a list of transfer ids")
-        if len(ids) > self.count:
-            raise MediaError(Errno.INVALID_PARAMETER, f"{len(ids)} files confirmed, but count is {self.count}")
+        if sum(1 for i in ids if self._sources.get(i) == "album") > self.count:
+            raise MediaError(Errno.INVALID_PARAMETER, f"more files confirmed than count={self.count}")
         chosen = [self._received[i] for i in ids if i in self._received]
         if not chosen:
             raise MediaError(Errno.UNSUPPORTED_FILE, "no file arrived whole to confirm")
@@ -291,29 +304,21 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         for tid in ids:
             self._received.pop(tid, None)
         self._drop_all_pending()
+        self._sources.clear()
         self.status_text = ""
         self._conclude(files, failed)
 
-    def _on_cancel(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_cancel(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         self._reset_pick()
         self._set_result(fail_result(Errno.CANCEL, "cancel"))
 
-    def _on_reset(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _msg_reset(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         self._reset_pick()
 
     def _drop_all_pending(self) -> None:
         for tid in list(self._transfers) + list(self._received):
             self._drop(tid)
 
-    _handlers: dict[str, Callable[["ChooseMediaWidget", dict[str, Any], Sequence[memoryview]], None]] = {
-        "begin": _on_begin,
-        "chunk": _on_chunk,
-        "end": _on_end,
-        "remove": _on_remove,
-        "confirm": _on_confirm,
-        "cancel": _on_cancel,
-        "reset": _on_reset,
-    }
 
 
 def option_names() -> list[str]:
