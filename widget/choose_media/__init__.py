@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .calls import choose_media
 from .errors import ChooseMediaError, Errno
 from .images import ImageSettings
 from .options import OPTION_TABLE, InvalidParameterError, normalize_options, option_table_markdown
+from .profiles import Profile
 from .result import FailedFile, TempFile
 from .store import resolve_temp_file_path
 from .widget import ChooseMediaWidget
@@ -18,8 +20,10 @@ __all__ = [
     "ImageSettings",
     "InvalidParameterError",
     "OPTION_TABLE",
+    "Profile",
     "TempFile",
     "__version__",
+    "choose_media",
     "normalize_options",
     "option_table_markdown",
     "resolve_temp_file_path",

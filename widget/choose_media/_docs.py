@@ -9,8 +9,13 @@ from typing import Callable
 
 from .errors import errno_table_markdown
 from .options import option_table_markdown
+from .profiles import profile_table_markdown
 
-GENERATED: dict[str, Callable[[], str]] = {"options": option_table_markdown, "errno": errno_table_markdown}
+GENERATED: dict[str, Callable[[], str]] = {
+    "options": option_table_markdown,
+    "profiles": profile_table_markdown,
+    "errno": errno_table_markdown,
+}
 
 
 def render(text: str) -> str:

@@ -29,6 +29,7 @@ class Errno(enum.IntEnum):
     COMPRESSION_FAILED = 1107009
     SAVE_TO_ALBUM_FAILED = 1107010
     EMPTY_FILE = 1107011
+    UNSUPPORTED_CLIENT = 1107012
 
 
 #: What each errno means, for docs and for the widget's messages.
@@ -46,6 +47,7 @@ ERRNO_DESCRIPTIONS: dict[Errno, str] = {
     Errno.COMPRESSION_FAILED: "compressing the file failed",
     Errno.SAVE_TO_ALBUM_FAILED: "saving to the album failed",
     Errno.EMPTY_FILE: "the file is empty",
+    Errno.UNSUPPORTED_CLIENT: "chooseMedia is not available on the emulated platform or client version",
 }
 
 API_NAME = "chooseMedia"

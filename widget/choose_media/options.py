@@ -1,8 +1,10 @@
-"""The seed's option table, and the one function that validates options against it.
+"""The seed's option table, and the functions that validate options against it.
 
 Every rule about an option lives in ``OPTION_TABLE``: names, type, default,
-allowed values or range, and the seed's per-platform notices.  Validation,
-defaults, the widget's traits and the docs' option table all read it.
+allowed values or range, and the seed's per-platform notices, both as the
+seed's words and as data (``PlatformRule``).  Validation, defaults, the
+per-platform emulation (``profiles.py``), the widget's traits and UI, and the
+docs' tables all read it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,22 @@ from typing import Any, Literal, Mapping
 from .errors import ChooseMediaError, Errno, fail_message
 
 OptionKind = Literal["choices", "int", "number", "enum"]
+Platform = Literal["android", "ios", "pc", "harmony"]
+PLATFORM_NAMES: tuple[Platform, ...] = ("android", "ios", "pc", "harmony")
+
+
+@dataclass(frozen=True)
+class PlatformRule:
+    """What one platform does with an option: the seed's notice, as data.
+
+    ``ignored``: the platform does not read the option and behaves as ``value`` (``None``: no limit).
+    ``since``: the option works from client ``version`` on and is ignored (``value``) before it.
+    """
+
+    effect: Literal["ignored", "since"]
+    note: str
+    value: Any = None
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,8 +50,10 @@ class OptionSpec:
     allowed: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
-    notices: Mapping[str, str] = field(default_factory=dict)
+    platforms: Mapping[str, PlatformRule] = field(default_factory=dict)
     """The seed's per-platform notices, by platform (``android``, ``ios``, ``pc``, ``harmony``)."""
+    maximum_before: tuple[str, float] | None = None
+    """``(version, maximum)``: a lower ``maximum`` for clients older than ``version``."""
 
     def allowed_text(self) -> str:
         if self.kind == "choices":
@@ -64,7 +84,9 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         allowed=("album", "camera"),
         default=("album", "camera"),
         description="Where media comes from: the album (files), the camera, or both (in any order).",
-        notices={"pc": "Not supported on PC: the source is always the local file system."},
+        platforms={
+            "pc": PlatformRule("ignored", "Not supported: the source is always the local file system.", ["album"]),
+        },
     ),
     OptionSpec(
         name="count",
@@ -75,6 +97,7 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         default=9,
         description="The most files that can be picked (up to 9 before Feishu V5.30, 20 from V5.30). "
         "Ignored when shooting with the camera.",
+        maximum_before=("5.30.0", 9),
     ),
     OptionSpec(
         name="sizeType",
@@ -84,11 +107,14 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         default=("original", "compressed"),
         description='["original"]: keep the picked bytes; ["compressed"]: always compress; both: '
         'compressed unless the user turns on "Original".',
-        notices={
-            "android": "Video compression is not supported.",
-            "pc": 'Video compression is not supported; ["original","compressed"] is not supported, '
-            'the default is ["original"].',
-            "harmony": "Not supported.",
+        platforms={
+            "pc": PlatformRule(
+                "ignored",
+                'Video compression is not supported; ["original","compressed"] is not supported, '
+                'the value is always ["original"].',
+                ["original"],
+            ),
+            "harmony": PlatformRule("ignored", 'Not supported: media is returned as picked (["original"]).', ["original"]),
         },
     ),
     OptionSpec(
@@ -99,9 +125,9 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         maximum=60,
         default=60,
         description="The longest video the camera records, in seconds (3 to 60). Album picks are not limited.",
-        notices={
-            "pc": "Not supported: no duration limit.",
-            "harmony": "Not supported: no duration limit.",
+        platforms={
+            "pc": PlatformRule("ignored", "Not supported: no duration limit.", None),
+            "harmony": PlatformRule("ignored", "Not supported: no duration limit.", None),
         },
     ),
     OptionSpec(
@@ -111,7 +137,10 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         allowed=("back", "front"),
         default="back",
         description="The camera used first when shooting: 'front' or 'back'.",
-        notices={"pc": "Not supported.", "harmony": "Not supported."},
+        platforms={
+            "pc": PlatformRule("ignored", "Not supported: the system's default camera is used.", "back"),
+            "harmony": PlatformRule("ignored", "Not supported: the system's default camera is used.", "back"),
+        },
     ),
     OptionSpec(
         name="isSaveToAlbum",
@@ -121,11 +150,11 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         default="0",
         description='"1": media shot with the camera is also saved to the album; "0": not saved. '
         "Only applies when the source is the camera.",
-        notices={
-            "android": "Supported from Feishu V5.13.0.",
-            "ios": "Supported from Feishu V5.13.0.",
-            "harmony": "Supported from Feishu V7.47.0.",
-            "pc": "Not supported.",
+        platforms={
+            "android": PlatformRule("since", "Supported from Feishu V5.13.0.", "0", "5.13.0"),
+            "ios": PlatformRule("since", "Supported from Feishu V5.13.0.", "0", "5.13.0"),
+            "harmony": PlatformRule("since", "Supported from Feishu V7.47.0.", "0", "7.47.0"),
+            "pc": PlatformRule("ignored", "Not supported: nothing is saved.", "0"),
         },
     ),
 )
@@ -216,7 +245,7 @@ def option_table_markdown() -> str:
     ]
     for spec in OPTION_TABLE:
         default = list(spec.default) if spec.kind == "choices" else spec.default
-        notices = "; ".join(f"{platform}: {text}" for platform, text in spec.notices.items()) or "–"
+        notices = "; ".join(f"{platform}: {rule.note}" for platform, rule in spec.platforms.items()) or "–"
         rows.append(
             f"| `{spec.name}` | `{spec.attr}` | `{default!r}` | {spec.allowed_text()} | {spec.description} | {notices} |"
         )

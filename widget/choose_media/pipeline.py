@@ -15,7 +15,7 @@ from .images import ImageInfo, ImageSettings, compress_image, probe_image
 from .result import FailedFile, TempFile
 from .sniff import Sniffed, sniff_file
 from .store import TempFileStore
-from .videos import VideoInfo, probe_video
+from .videos import VideoInfo, VideoSettings, probe_video, transcode_video
 
 #: Largest file accepted by default, per file (2 GiB). Configurable with ``max_file_size``.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
@@ -26,6 +26,9 @@ class PipelineSettings:
     """How picked media is checked and compressed."""
 
     image: ImageSettings = field(default_factory=ImageSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    compress_video: bool = True
+    """False on platforms that never compress video (Android, PC)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
@@ -63,7 +66,12 @@ def recognise(path: Path, md5: str, *, media_types: Iterable[str], name: str = "
 
 
 def finish(
-    store: TempFileStore, media: ReceivedMedia, *, compress: bool, settings: PipelineSettings
+    store: TempFileStore,
+    media: ReceivedMedia,
+    *,
+    compress: bool,
+    settings: PipelineSettings,
+    on_progress: Callable[[float], None] | None = None,
 ) -> TempFile:
     """Store the media under its temp path, compressed or as the original bytes."""
     info = media.info
@@ -86,7 +94,15 @@ def finish(
             stored.temp_file_path, stored.path, "image", stored.size, stored.md5,
             width=info.width, height=info.height, name=media.name,
         )
-    # Videos stay as picked for now; their probe gives the seed's duration/width/height.
+    if compress and settings.compress_video:
+        encoded = transcode_video(media.path, store.work_dir, settings.video, on_progress)
+        out = probe_video(encoded.path)
+        stored = store.adopt(encoded.path, encoded.ext)
+        store.remove(media.path)
+        return TempFile(
+            stored.temp_file_path, stored.path, "video", stored.size, stored.md5,
+            width=out.width, height=out.height, duration=round(out.duration, 3), compressed=True, name=media.name,
+        )
     stored = store.adopt(media.path, media.sniffed.ext, media.md5)
     return TempFile(
         stored.temp_file_path, stored.path, "video", stored.size, stored.md5,

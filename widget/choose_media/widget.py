@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 import traceback
@@ -14,6 +15,8 @@ import traitlets
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
 from .images import ImageSettings
 from .options import OPTION_TABLE, OPTIONS_BY_ATTR, accept_attribute, lookup_option, normalize_options, validate_option
+from .profiles import Profile, apply_profile, effective_value
+from .videos import VideoSettings
 from .pipeline import DEFAULT_MAX_FILE_SIZE, PipelineSettings, ReceivedMedia, finish, process_local_files, recognise
 from .result import FailedFile, TempFile, success_result
 from .store import TempFileStore, default_store
@@ -51,7 +54,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
     source_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
     count = traitlets.Int().tag(sync=True)
     size_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    max_duration = traitlets.Any().tag(sync=True)  # int or float, checked by the option table
+    max_duration = traitlets.Any().tag(sync=True)  # a number, or None (no limit) on PC/Harmony
     camera_device = traitlets.Unicode().tag(sync=True)
     is_save_to_album = traitlets.Unicode().tag(sync=True)
 
@@ -69,15 +72,32 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         success: ResultCallback | None = None,
         fail: ResultCallback | None = None,
         complete: ResultCallback | None = None,
+        platform: str | None = None,
+        client_version: str | None = None,
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
         image_settings: ImageSettings | None = None,
+        video_settings: VideoSettings | None = None,
         store: TempFileStore | None = None,
         **options: Any,
     ) -> None:
-        values = normalize_options(options)
-        super().__init__(**values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size)
         self._callbacks = {"success": success, "fail": fail, "complete": complete}
-        self._settings = PipelineSettings(image=image_settings or ImageSettings(), max_file_size=max_file_size)
+        try:
+            self._profile = Profile.create(platform, client_version)
+            requested = normalize_options(options)
+            values, notes = apply_profile(requested, self._profile)
+        except ChooseMediaError as exc:
+            # The seed reports bad input through fail/complete; Python also gets the exception, early.
+            self._run_callbacks(exc.to_result())
+            raise
+        self.requested_options = requested
+        self.profile_notes = notes
+        super().__init__(**values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size)
+        self._settings = PipelineSettings(
+            image=image_settings or ImageSettings(),
+            video=video_settings or VideoSettings(),
+            compress_video=self._profile.compresses_video,
+            max_file_size=max_file_size,
+        )
         self._store = store or default_store()
         self._transfers: dict[str, IncomingTransfer] = {}
         self._received: dict[str, ReceivedMedia] = {}
@@ -87,10 +107,19 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.last_transfer_seconds: dict[str, float] = {}
         self.on_msg(self._on_message)
 
+    @property
+    def profile(self) -> Profile:
+        """The emulated client (``platform=``/``client_version=``); the default is the notebook itself."""
+        return self._profile
+
     # -- options -----------------------------------------------------------------------------------
     @traitlets.validate(*(spec.attr for spec in OPTION_TABLE))
     def _validate_option(self, proposal: Any) -> Any:
-        return validate_option(OPTIONS_BY_ATTR[proposal["trait"].name], proposal["value"])
+        spec, value = OPTIONS_BY_ATTR[proposal["trait"].name], proposal["value"]
+        rule = spec.platforms.get(self._profile.platform or "")
+        if rule is not None and value == rule.value:
+            return value  # what the emulated platform uses instead (may be None: no limit)
+        return effective_value(spec, validate_option(spec, value), self._profile)[0]
 
     @traitlets.observe("media_type")
     def _update_accept(self, change: Any) -> None:
@@ -137,6 +166,52 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         )
         return self._conclude(files, failed)
 
+    async def wait_async(self, timeout: float | None = None) -> dict[str, Any]:
+        """Wait (without blocking the kernel) until the user confirms or cancels.
+
+        Returns the success object; raises ``ChooseMediaError`` for a ``fail`` result and
+        ``TimeoutError`` after ``timeout`` seconds. On ipykernel 7 an awaiting cell still receives
+        the widget's messages, so ``await w.wait_async()`` works in the same cell that shows ``w``.
+        """
+        if self.result is None:
+            loop = asyncio.get_running_loop()
+            arrived: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+            def resolve(value: dict[str, Any]) -> None:
+                if not arrived.done():
+                    arrived.set_result(value)
+
+            def on_result(change: Any) -> None:
+                if change["new"] is not None:
+                    loop.call_soon_threadsafe(resolve, change["new"])
+
+            self.observe(on_result, names="result")
+            try:
+                await asyncio.wait_for(arrived, timeout)
+            finally:
+                self.unobserve(on_result, names="result")
+        return self._outcome()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any]:
+        """Block until the user confirms or cancels (scripts, ipykernel 6); see ``wait_async``.
+
+        On ipykernel 7 a blocking cell receives no widget messages at all, so instead of hanging
+        this raises ``RuntimeError`` pointing to ``await w.wait_async()`` unless the result is there.
+        """
+        if self.result is not None:
+            return self._outcome()
+        from ._blocking import wait_for_result
+
+        wait_for_result(self, timeout)
+        return self._outcome()
+
+    def _outcome(self) -> dict[str, Any]:
+        result = self.result
+        assert result is not None
+        if result["errMsg"].endswith(":ok"):
+            return result
+        raise ChooseMediaError(result.get("errno", Errno.UNKNOWN_ERROR), result["errMsg"])
+
     def _compress(self, original: bool) -> bool:
         if self.size_type == ["original"]:
             return False
@@ -155,8 +230,17 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         return self._set_result(result)
 
     def _set_result(self, result: dict[str, Any]) -> dict[str, Any]:
+        if not self._profile.reports_media_metadata:  # PC returns no duration/width/height
+            for entry in result.get("tempFiles", []):
+                for key in ("duration", "width", "height"):
+                    entry.pop(key, None)
         self.status = "done"
         self.result = result
+        self._run_callbacks(result)
+        return result
+
+    def _run_callbacks(self, result: dict[str, Any]) -> None:
+        """The seed's call style: ``success`` or ``fail``, then ``complete``, with the same object."""
         ok = result["errMsg"].endswith(":ok")
         for name in ("success" if ok else "fail", "complete"):
             callback = self._callbacks[name]
@@ -165,7 +249,6 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
                     callback(result)
                 except Exception:  # a user's callback must not break the widget
                     traceback.print_exc(file=sys.stderr)
-        return result
 
     def _reset_pick(self) -> None:
         for transfer in self._transfers.values():

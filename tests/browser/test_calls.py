@@ -1,0 +1,56 @@
+"""The Python call styles in a real notebook: ``await choose_media(...)`` in one cell, and ``w.wait()``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from choose_media.samples import make_photo
+
+ALL_STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_photo(tmp_path_factory.mktemp("calls") / "photo.jpg", (800, 600), orientation=1)
+
+
+def test_await_choose_media_resolves_in_the_same_cell(open_notebook, photo: Path) -> None:
+    cell = (
+        "from choose_media import choose_media\n"
+        "result = await choose_media(count=1, mediaType=['image'])\n"
+        "print('resolved', result['errMsg'], len(result['tempFiles']))"
+    )
+    nb = open_notebook([cell], wait=False)
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.set_input_files(".cm-input", [str(photo)])
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-confirm")
+    nb.wait_until_run_done(60)
+    assert nb.eval_json("result['errMsg']") == "chooseMedia:ok"
+    page.wait_for_selector("text=resolved chooseMedia:ok 1")
+
+
+def test_await_choose_media_raises_on_cancel(open_notebook) -> None:
+    cell = (
+        "from choose_media import choose_media, ChooseMediaError\n"
+        "try:\n"
+        "    await choose_media()\n"
+        "except ChooseMediaError as exc:\n"
+        "    caught = (exc.errno, exc.errMsg)"
+    )
+    nb = open_notebook([cell], wait=False)
+    nb.page.wait_for_selector(".cm-root")
+    nb.page.click(".cm-cancel")
+    nb.wait_until_run_done(60)
+    assert nb.eval_json("caught") == [1107001, "chooseMedia:fail cancel"]
+
+
+def test_blocking_wait_refuses_clearly_instead_of_hanging_on_ipykernel_7(open_notebook) -> None:
+    nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget()\nw"])
+    if nb.eval_json("__import__('ipykernel').version_info[0]") < 7:
+        pytest.skip("ipykernel 6 pumps messages inside a blocking cell")
+    out = nb.run("try:\n    w.wait(timeout=5)\nexcept RuntimeError as e:\n    print(e)")
+    assert "await w.wait_async()" in out
