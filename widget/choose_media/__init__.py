@@ -8,12 +8,13 @@ from .errors import ChooseMediaError, Errno
 from .images import ImageSettings
 from .options import OPTION_TABLE, InvalidParameterError, normalize_options, option_table_markdown
 from .profiles import Profile
-from .result import FailedFile, TempFile
+from .result import ChooseMediaResult, FailedFile, TempFile
 from .store import resolve_temp_file_path
 from .widget import ChooseMediaWidget
 
 __all__ = [
     "ChooseMediaError",
+    "ChooseMediaResult",
     "ChooseMediaWidget",
     "Errno",
     "FailedFile",

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
-import numpy as np
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import Errno, MediaError
 
@@ -310,14 +309,14 @@ def _srgb_transform(im: Image.Image, out_mode: str) -> ImageCms.ImageCmsTransfor
 def _to_8bit(im: Image.Image) -> Image.Image:
     """16/32-bit grey to 8-bit by scaling (Pillow's ``convert`` would clip everything above 255 to white)."""
     if im.mode.startswith("I;16") or im.mode == "I":
-        values = np.asarray(im, dtype=np.int64)
-        peak = 65535 if im.mode.startswith("I;16") or values.max(initial=0) > 255 else 255
-        scaled = np.clip(values, 0, peak) * 255 // peak
-        return Image.fromarray(scaled.astype(np.uint8))
+        wide = im.convert("I")
+        high = wide.getextrema()[1]
+        peak = 65535 if im.mode.startswith("I;16") or float(high) > 255 else 255  # type: ignore[arg-type]
+        return wide.point(lambda v: v * (255 / peak)).convert("L")  # type: ignore[no-any-return]
     if im.mode == "F":
-        floats = np.asarray(im, dtype=np.float64)
-        top = 1.0 if floats.max(initial=0.0) <= 1.0 else 255.0
-        return Image.fromarray((np.clip(floats / top, 0.0, 1.0) * 255).astype(np.uint8))
+        high = im.getextrema()[1]
+        scale = 255.0 if float(high) <= 1.0 else 1.0  # type: ignore[arg-type]
+        return im.point(lambda v: v * scale).convert("L")  # type: ignore[no-any-return]
     return im
 
 
@@ -453,3 +452,20 @@ def compress_image(src: Path, work_dir: Path, settings: ImageSettings = ImageSet
             return _compress_still(im, work_dir, settings)
         except ImageCms.PyCMSError as exc:
             raise MediaError(Errno.COMPRESSION_FAILED, f"colour conversion failed: {exc}") from exc
+
+
+def make_thumbnail(src: Path, dest: Path, long_edge: int = 320, *, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """A small upright JPEG of the first frame, for galleries; transparency shown on white."""
+    _register_heif()
+    with _open(src, max_pixels) as (im, _frames), _decoder_errors():
+        if im.format == "JPEG":
+            im.draft("RGB", (long_edge, long_edge))
+        upright = ImageOps.exif_transpose(im)
+        upright.thumbnail((long_edge, long_edge))
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            rgba = upright.convert("RGBA")
+            canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+            canvas.paste(rgba, mask=rgba.getchannel("A"))
+            upright = canvas
+        out = _to_8bit(upright).convert("RGB")
+        out.save(dest, "JPEG", quality=80)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Iterator, Literal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -33,6 +34,9 @@ class TempFile:
     compressed: bool = False
     name: str = field(default="", compare=False)
     """The name the file had when picked: for display only, never used as a path."""
+    thumb_temp_file_path: str | None = None
+    """``thumbTempFilePath``: a small JPEG (a poster frame for videos), as WeChat's chooseMedia has."""
+    thumb_path: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The seed's ``tempFiles`` entry (``width``/``height`` also for images, as WeChat does)."""
@@ -43,6 +47,8 @@ class TempFile:
             entry["width"] = self.width
         if self.height is not None:
             entry["height"] = self.height
+        if self.thumb_temp_file_path is not None:
+            entry["thumbTempFilePath"] = self.thumb_temp_file_path
         return entry
 
     def read_bytes(self) -> bytes:
@@ -66,7 +72,7 @@ class TempFile:
             raise TypeError(f"{self.temp_file_path} is a {self.type}, not an image")
         from PIL import Image, ImageOps
 
-        from .images import _register_heif as ensure_image_plugins
+        from .images import _register_heif as ensure_image_plugins  # noqa: PLC2701
 
         ensure_image_plugins()
         with Image.open(self.path) as im:
@@ -100,15 +106,77 @@ def success_result(files: list[TempFile], failed: list[FailedFile] | None = None
     return result
 
 
-def gallery_html(files: list[TempFile]) -> str:
-    """A small HTML table of the files (names escaped; no media inlined)."""
-    rows = []
+@dataclass(frozen=True)
+class ChooseMediaResult:
+    """A pick's outcome as an object: what ``w.result`` describes, with the files as ``TempFile``s.
+
+    Renders in a notebook as a gallery of thumbnails with type, size, dimensions and duration.
+    """
+
+    result: dict[str, Any]
+    temp_files: list[TempFile] = field(default_factory=list)
+    failed_files: list[FailedFile] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.result.get("errMsg", "").endswith(":ok"))
+
+    @property
+    def errMsg(self) -> str:  # noqa: N802 - the seed's name
+        return str(self.result.get("errMsg", ""))
+
+    @property
+    def errno(self) -> int | None:
+        value = self.result.get("errno")
+        return int(value) if value is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.result)
+
+    def __len__(self) -> int:
+        return len(self.temp_files)
+
+    def __iter__(self) -> Iterator[TempFile]:
+        return iter(self.temp_files)
+
+    def __getitem__(self, index: int) -> TempFile:
+        return self.temp_files[index]
+
+    def __repr__(self) -> str:
+        if not self.ok:
+            return f"ChooseMediaResult({self.errMsg!r}, errno={self.errno})"
+        return f"ChooseMediaResult({len(self)} files: {', '.join(f.type for f in self.temp_files)})"
+
+    def _repr_html_(self) -> str:
+        if not self.ok:
+            return f"<div><b>{html.escape(self.errMsg)}</b> (errno {self.errno})</div>"
+        return gallery_html(self.temp_files, self.failed_files)
+
+
+def _thumb_src(f: TempFile) -> str:
+    """The thumbnail as a data URI: our own small JPEG, never the picked bytes (which could be anything)."""
+    if f.thumb_path is None or not f.thumb_path.is_file():
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(f.thumb_path.read_bytes()).decode("ascii")
+
+
+def gallery_html(files: list[TempFile], failed: list[FailedFile] | None = None) -> str:
+    """A gallery of the files (names escaped; only our own JPEG thumbnails are inlined)."""
+    cards = []
     for f in files:
-        dims = f"{f.width}×{f.height}" if f.width else ""
-        dur = f"{f.duration:.2f} s" if f.duration is not None else ""
-        rows.append(
-            f"<tr><td>{html.escape(f.type)}</td><td>{f.size:,}</td><td>{dims}</td><td>{dur}</td>"
-            f"<td><code>{html.escape(f.temp_file_path)}</code></td></tr>"
+        src = _thumb_src(f)
+        img = (
+            f'<img src="{src}" alt="" style="width:120px;height:90px;object-fit:cover;display:block">'
+            if src
+            else '<div style="width:120px;height:90px;background:#8883"></div>'
         )
-    head = "<tr><th>type</th><th>bytes</th><th>size</th><th>duration</th><th>tempFilePath</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+        dims = f"{f.width}×{f.height}" if f.width else ""
+        dur = f" · {f.duration:.1f} s" if f.duration is not None else ""
+        label = f"{html.escape(f.type)} · {f.size / 1024:,.0f} KiB<br>{dims}{dur}"
+        title = html.escape(f"{f.name} → {f.temp_file_path}")
+        cards.append(f'<figure title="{title}" style="margin:4px">{img}<figcaption style="font-size:11px">{label}</figcaption></figure>')
+    failures = "".join(
+        f"<li>{html.escape(x.name)}: {html.escape(x.errMsg)} (errno {x.errno})</li>" for x in failed or []
+    )
+    failed_html = f"<ul>{failures}</ul>" if failures else ""
+    return f'<div style="display:flex;flex-wrap:wrap">{"".join(cards)}</div>{failed_html}'

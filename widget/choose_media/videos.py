@@ -362,3 +362,24 @@ def poster_frame(src: Path, dest: Path, *, max_long_edge: int = 320) -> None:
     if result.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
         target.unlink(missing_ok=True)
         raise MediaError(Errno.UNSUPPORTED_FILE, f"no frame could be decoded: {_ffmpeg_reason(result.stderr)}")
+
+
+def remux_video(src: Path, work_dir: Path) -> EncodedMedia:
+    """Copy the video (and first audio) stream unchanged into a new MP4: metadata dropped, index first.
+
+    For inputs that re-encoding would only make bigger (already H.264/HEVC within the size cap).
+    """
+    info = probe_video(src)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    out = (work_dir / f"{uuid.uuid4().hex}.mp4").resolve()
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-n"]
+    args += local_input_args(src)
+    args += ["-map", "0:v:0", "-c:v", "copy"]
+    args += ["-map", "0:a:0", "-c:a", "copy"] if info.has_audio else ["-an"]
+    args += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"]
+    args += ["-f", "mp4", f"file:{out}"]
+    result = _run(args, TRANSCODE_BASE_TIMEOUT)
+    if result.returncode != 0:
+        out.unlink(missing_ok=True)
+        raise MediaError(Errno.COMPRESSION_FAILED, f"remuxing failed: {_ffmpeg_reason(result.stderr)}")
+    return EncodedMedia(path=out, ext="mp4", width=info.width, height=info.height)

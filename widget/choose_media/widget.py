@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import wait as futures_wait
 import re
 import sys
 import traceback
@@ -12,13 +14,22 @@ from typing import Any, Callable, Iterable, Sequence
 import anywidget
 import traitlets
 
+from .camera import CameraFeatures
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
 from .images import ImageSettings
 from .options import OPTION_TABLE, OPTIONS_BY_ATTR, accept_attribute, lookup_option, normalize_options, validate_option
 from .profiles import Profile, apply_profile, effective_value
 from .videos import VideoSettings
-from .pipeline import DEFAULT_MAX_FILE_SIZE, PipelineSettings, ReceivedMedia, finish, process_local_files, recognise
-from .result import FailedFile, TempFile, success_result
+from .pipeline import (
+    DEFAULT_MAX_FILE_SIZE,
+    MediaProcessor,
+    PipelineSettings,
+    ReceivedMedia,
+    keep_original,
+    process_local_files,
+    recognise,
+)
+from .result import ChooseMediaResult, FailedFile, TempFile, success_result
 from .store import TempFileStore, default_store
 from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferError
 
@@ -37,7 +48,7 @@ def _display_name(name: Any) -> str:
     return text[:_MAX_NAME]
 
 
-class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
+class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[misc]
     """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
 
     Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
@@ -64,6 +75,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
     chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT).tag(sync=True)
     status = traitlets.Unicode("idle", help="idle, processing or done").tag(sync=True)
     status_text = traitlets.Unicode("").tag(sync=True)
+    progress = traitlets.Float(0.0, help="Share of the confirm-time processing done, 0..1.").tag(sync=True)
     result = traitlets.Dict(default_value=None, allow_none=True, help="The seed's result object.").tag(sync=True)
 
     def __init__(
@@ -78,6 +90,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         image_settings: ImageSettings | None = None,
         video_settings: VideoSettings | None = None,
         store: TempFileStore | None = None,
+        camera_stream: Any = None,
         **options: Any,
     ) -> None:
         self._callbacks = {"success": success, "fail": fail, "complete": complete}
@@ -91,7 +104,10 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             raise
         self.requested_options = requested
         self.profile_notes = notes
-        super().__init__(**values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size)
+        super().__init__(
+            **values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size,
+            camera_stream=camera_stream,
+        )
         self._settings = PipelineSettings(
             image=image_settings or ImageSettings(),
             video=video_settings or VideoSettings(),
@@ -99,6 +115,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             max_file_size=max_file_size,
         )
         self._store = store or default_store()
+        self._processor = MediaProcessor(self._store, self._settings)
         self._transfers: dict[str, IncomingTransfer] = {}
         self._received: dict[str, ReceivedMedia] = {}
         self._sources: dict[str, str] = {}
@@ -106,6 +123,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._failed: list[FailedFile] = []
         self.last_transfer_seconds: dict[str, float] = {}
         self.on_msg(self._on_message)
+        self._init_camera()
 
     @property
     def profile(self) -> Profile:
@@ -142,7 +160,15 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     @property
     def failed_files(self) -> list[FailedFile]:
+        """Files of the last pick that could not be used (each with its errno); the others still were."""
         return list(self._failed)
+
+    @property
+    def result_object(self) -> ChooseMediaResult | None:
+        """``result`` as an object (``None`` until the user confirms or cancels); shows as a gallery."""
+        if self.result is None:
+            return None
+        return ChooseMediaResult(self.result, self.temp_files, self.failed_files)
 
     def pick_files(self, paths: Iterable[str | Path] | str | Path, *, original: bool = False) -> dict[str, Any]:
         """Run the pick on local files, without a browser; returns (and sets) the same result.
@@ -253,7 +279,8 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def _reset_pick(self) -> None:
         for transfer in self._transfers.values():
             transfer.abort()
-        for media in self._received.values():
+        for tid, media in self._received.items():
+            self._processor.discard(tid)
             self._store.remove(media.path)
         self._transfers.clear()
         self._received.clear()
@@ -264,6 +291,18 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.status_text = ""
 
     # -- messages from the browser -----------------------------------------------------------------
+    def _show_progress(self, keys: list[str]) -> None:
+        """Update ``progress``/``status_text`` while the background compression finishes."""
+        total = len(keys)
+        while True:
+            pending = self._processor.pending()
+            done = sum(self._processor.progress.get(k, 1.0) for k in keys)
+            self.progress = done / total if total else 1.0
+            self.status_text = f"Compressing {total - len(pending)}/{total} · {self.progress:.0%}"
+            if not pending:
+                return
+            futures_wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+
     def _on_message(self, _widget: Any, content: Any, buffers: Sequence[memoryview]) -> None:
         kind = content.get("kind") if isinstance(content, dict) else None
         # Every message kind is handled by a method named _msg_<kind> (here or in a mixin).
@@ -294,6 +333,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if transfer is not None:
             transfer.abort()
         media = self._received.pop(transfer_id, None)
+        self._processor.discard(transfer_id)
         if media is not None:
             self._store.remove(media.path)
 
@@ -354,7 +394,10 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
         except MediaError:
             self._store.remove(path)
             raise
+        media = self._camera_received(tid, media)
         self._received[tid] = media
+        if "compressed" in self.size_type:
+            self._processor.start(tid, media)  # most likely wanted: start now, on all cores
         info = media.info
         self.send({
             "kind": "stored", "id": tid, "type": media.type, "size": transfer.declared_size,
@@ -370,17 +413,26 @@ class ChooseMediaWidget(anywidget.AnyWidget):  # type: ignore[misc]
             raise MediaError(Errno.UNKNOWN_ERROR, "confirm needs a list of transfer ids")
         if sum(1 for i in ids if self._sources.get(i) == "album") > self.count:
             raise MediaError(Errno.INVALID_PARAMETER, f"more files confirmed than count={self.count}")
-        chosen = [self._received[i] for i in ids if i in self._received]
-        if not chosen:
+        keys = [tid for tid in ids if tid in self._received]
+        if not keys:
             raise MediaError(Errno.UNSUPPORTED_FILE, "no file arrived whole to confirm")
+        self._camera_before_confirm(keys)
         compress = self._compress(bool(content.get("original")))
         self.status = "processing"
+        if compress:
+            for tid in keys:
+                self._processor.start(tid, self._received[tid])
+            self._show_progress(keys)
         files: list[TempFile] = []
         failed: list[FailedFile] = []
-        for index, media in enumerate(chosen):
-            self.status_text = f"{'Compressing' if compress else 'Saving'} {index + 1}/{len(chosen)}"
+        for tid in keys:
+            media = self._received[tid]
             try:
-                files.append(finish(self._store, media, compress=compress, settings=self._settings))
+                if compress:
+                    files.append(self._processor.take(tid, media))
+                else:
+                    self._processor.discard(tid)
+                    files.append(keep_original(self._store, media))
             except MediaError as exc:
                 self._store.remove(media.path)
                 failed.append(FailedFile(media.name, exc.errno, fail_message(f"{media.name}: {exc.detail}")))
