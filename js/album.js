@@ -15,7 +15,43 @@ export function createAlbumSource(ctx) {
     h("span", { class: "cm-drop-text" }, ["Drop images or videos here, or "]),
     choose,
   ]);
-  const el = h("div", { class: "cm-album" }, [drop, input]);
+  // The kernel-side album (album_dir): media already on the kernel's machine, e.g. earlier shots.
+  const shelfGrid = h("div", { class: "cm-shelf-grid", role: "list" });
+  const refresh = h("button", { type: "button", class: "cm-shelf-refresh", "aria-label": "Refresh the album" }, ["↻"]);
+  const shelfTitle = h("span", { class: "cm-shelf-title" });
+  const shelf = h("div", { class: "cm-shelf", hidden: "" }, [
+    h("div", { class: "cm-shelf-head" }, [shelfTitle, refresh]),
+    shelfGrid,
+  ]);
+  const el = h("div", { class: "cm-album" }, [drop, input, shelf]);
+  /** @type {string[]} */
+  let shelfUrls = [];
+
+  /** @param {any} msg @param {DataView[]} buffers */
+  const onMessage = (msg, buffers) => {
+    if (msg.kind !== "album_list" || !Array.isArray(msg.items)) return;
+    for (const url of shelfUrls) URL.revokeObjectURL(url);
+    shelfUrls = [];
+    shelfGrid.replaceChildren();
+    msg.items.forEach((/** @type {import("./transfer.js").AlbumEntry} */ entry, /** @type {number} */ i) => {
+      const view = buffers[i];
+      const blob = new Blob([view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)], {
+        type: "image/jpeg",
+      });
+      const url = URL.createObjectURL(blob);
+      shelfUrls.push(url);
+      const pick = h("button", { type: "button", class: "cm-shelf-item", role: "listitem", title: entry.name,
+        "aria-label": `Pick ${entry.name} from the album` }, [h("img", { src: url, alt: "" })]);
+      pick.addEventListener("click", () => ctx.addAlbumEntry(entry, new File([blob], entry.name, { type: "image/jpeg" })));
+      shelfGrid.append(pick);
+    });
+    shelfTitle.textContent = `In the album (${msg.items.length})`;
+    shelf.hidden = msg.items.length === 0;
+  };
+  const stopListening = ctx.onMessage(onMessage);
+  const requestList = () => model.send({ kind: "album_list" });
+  refresh.addEventListener("click", requestList);
+  requestList();
 
   const onChoose = () => input.click();
   const onInput = () => {
@@ -49,6 +85,8 @@ export function createAlbumSource(ctx) {
     dispose() {
       choose.removeEventListener("click", onChoose);
       input.removeEventListener("change", onInput);
+      stopListening();
+      for (const url of shelfUrls) URL.revokeObjectURL(url);
     },
   };
 }

@@ -1,14 +1,690 @@
-// The camera source. Placeholder until the camera lands: says so, plainly.
+// The camera source: live preview, photo, video up to maxDuration, device picker / front-back switch,
+// live frames for on_frame, and an ipywebrtc media stream as an alternative to opening a camera.
+// Captures go through the picker like album files (ctx.addFiles(..., "camera")): same chunked transfer.
 
 import { h } from "./dom.js";
+import { FramePump, parseFrameRequest } from "./frames.js";
 
 /** @typedef {import("./widget.js").SourceContext} SourceContext */
 /** @typedef {import("./widget.js").Source} Source */
+/** @typedef {"off"|"starting"|"live"|"recording"|"error"} CameraState */
+/**
+ * An open camera: `owned` streams came from our getUserMedia and are ours to stop; an ipywebrtc
+ * stream belongs to its widget (and to its other views), so it is only detached.
+ * @typedef {{stream: MediaStream, owned: boolean, source: "getUserMedia"|"ipywebrtc",
+ *   constraints: MediaStreamConstraints|null, facing: string}} OpenCamera
+ */
+/** @typedef {{recorder: MediaRecorder, chunks: Blob[], discard: boolean, startedAt: number,
+ *   stopTimer: number, tick: number, max: number|null, mimeType: string}} Recording */
 
-/** @param {SourceContext} _ctx @returns {Source} */
-export function createCameraSource(_ctx) {
-  const el = h("div", { class: "cm-camera" }, [
-    h("p", { class: "cm-camera-note" }, ["The camera source is not available in this version."]),
+/** The errnos of widget/choose_media/errors.py that the camera reports. */
+export const CAMERA_ERRNO = Object.freeze({ PERMISSION_DENIED: 1107003, UNAVAILABLE: 1107004, INSECURE_CONTEXT: 1107005 });
+
+/** Resolution asked for (an `ideal`, so any camera is accepted): photos come at the camera's full size. */
+const IDEAL_SIZE = { width: { ideal: 1920 }, height: { ideal: 1080 } };
+const JPEG_QUALITY = 0.92;
+const TAKE_PHOTO_TIMEOUT_MS = 4000;
+
+export class CameraError extends Error {
+  /** @param {number} errno @param {string} detail */
+  constructor(errno, detail) {
+    super(detail);
+    this.errno = errno;
+    this.detail = detail;
+  }
+}
+
+/** Thrown inside a start that a newer start (or a stop) made obsolete. */
+const STALE = Symbol("stale");
+
+/**
+ * Streams and constraints, kept on the page for tests and debugging (nothing else reads them).
+ * @returns {{opened: MediaStream[], constraints: MediaStreamConstraints[], photos: any[], recordings: any[]}}
+ */
+export function cameraDebug() {
+  const g = /** @type {any} */ (globalThis);
+  g.__chooseMediaCamera ??= { opened: [], constraints: [], photos: [], recordings: [] };
+  return g.__chooseMediaCamera;
+}
+
+/** @param {any[]} list @param {any} item */
+function remember(list, item) {
+  list.push(item);
+  if (list.length > 50) list.shift();
+}
+
+/** @param {MediaStream | null | undefined} stream */
+function stopTracks(stream) {
+  if (stream) for (const track of stream.getTracks()) track.stop();
+}
+
+/**
+ * The best MediaRecorder type this browser has: H.264 MP4 first (plays everywhere), then WebM VP9/VP8.
+ * @param {boolean} withAudio @returns {string} "" when none is known (the browser's default)
+ */
+export function pickRecorderType(withAudio) {
+  if (typeof MediaRecorder === "undefined") return "";
+  const candidates = withAudio
+    ? ["video/mp4;codecs=avc1,opus", "video/mp4;codecs=avc1", "video/webm;codecs=vp9,opus", "video/webm;codecs=vp8,opus", "video/webm", "video/mp4"]
+    : ["video/mp4;codecs=avc1", "video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm", "video/mp4"];
+  return candidates.find((t) => MediaRecorder.isTypeSupported(t)) ?? "";
+}
+
+/** @param {any} err @returns {CameraError} */
+export function classifyCameraError(err) {
+  if (err instanceof CameraError) return err;
+  const name = err && typeof err.name === "string" ? err.name : "";
+  const why = err && err.message ? ` (${name}: ${err.message})` : name ? ` (${name})` : "";
+  if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") {
+    return new CameraError(
+      CAMERA_ERRNO.PERMISSION_DENIED,
+      `camera permission was denied: allow the camera for this page (the camera icon in the address bar or the site settings), then press Retry${why}`,
+    );
+  }
+  if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError") {
+    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `no camera was found${why}`);
+  }
+  if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") {
+    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `the camera could not be started; is another program using it?${why}`);
+  }
+  return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `the camera could not be opened${why || ` (${String(err)})`}`);
+}
+
+function insecureContextError() {
+  return new CameraError(
+    CAMERA_ERRNO.INSECURE_CONTEXT,
+    `this page (${location.origin}) is not a secure context, so the browser offers no camera. ` +
+      "Open Jupyter over HTTPS, or at http://localhost or http://127.0.0.1 (both count as secure).",
+  );
+}
+
+/** "user", "environment" or "" for a camera, from its capabilities or, failing that, its label. */
+/** @param {MediaDeviceInfo} device @returns {string} */
+export function facingOf(device) {
+  try {
+    const caps = /** @type {any} */ (device).getCapabilities?.();
+    const modes = caps?.facingMode;
+    if (Array.isArray(modes) && modes.length) return modes.includes("user") ? "user" : modes[0];
+  } catch {
+    // not an InputDeviceInfo
+  }
+  const label = device.label.toLowerCase();
+  if (/front|user|facetime|selfie/.test(label)) return "user";
+  if (/back|rear|environment|world/.test(label)) return "environment";
+  return "";
+}
+
+/** @param {any} facingMode constraint value (string or {exact|ideal}) @returns {string} */
+function facingFromConstraint(facingMode) {
+  if (typeof facingMode === "string") return facingMode;
+  if (facingMode && typeof facingMode === "object") return String(facingMode.exact ?? facingMode.ideal ?? "");
+  return "";
+}
+
+/** @template T @param {Promise<T>} promise @param {number} ms @returns {Promise<T>} */
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("timed out")), ms);
+    promise.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+/** @param {CanvasImageSource & {videoWidth?: number, videoHeight?: number, width?: any, height?: any}} source
+ *  @returns {Promise<Blob>} a JPEG of the source at its own full size */
+async function encodeJpeg(source) {
+  const width = source.videoWidth || Number(source.width);
+  const height = source.videoHeight || Number(source.height);
+  if (!width || !height) throw new Error("the camera has no picture yet");
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  ctx.drawImage(source, 0, 0, width, height); // never mirrored: only the preview is
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+  if (!blob) throw new Error("the browser could not encode the photo");
+  return /** @type {Blob} */ (blob);
+}
+
+function stamp() {
+  return new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
+}
+
+/** @param {number} seconds */
+function clock(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** @param {SourceContext} ctx @returns {Source} */
+export function createCameraSource(ctx) {
+  const { model } = ctx;
+  const debug = cameraDebug();
+
+  const video = h("video", { class: "cm-cam-preview", "aria-label": "Camera preview" });
+  video.muted = true; // never play the microphone back (and muted video may autoplay)
+  video.playsInline = true;
+  video.autoplay = true;
+  const flash = h("div", { class: "cm-cam-flash", "aria-hidden": "true" });
+  const badge = h("div", { class: "cm-cam-badge", role: "timer", hidden: "" });
+  const stage = h("div", { class: "cm-cam-stage", hidden: "" }, [video, flash, badge]);
+  const messageText = h("span", { class: "cm-cam-message-text" });
+  const retry = h("button", { type: "button", class: "cm-cam-retry" }, ["Retry"]);
+  const message = h("div", { class: "cm-cam-message", role: "alert", hidden: "" }, [messageText, retry]);
+  const open = h("button", { type: "button", class: "cm-cam-open" }, ["Open camera"]);
+  const device = h("select", { class: "cm-cam-device", "aria-label": "Camera", hidden: "" });
+  const switchCamera = h("button", { type: "button", class: "cm-cam-switch", hidden: "" }, ["Switch camera"]);
+  switchCamera.title = "Switch between the front and the back camera";
+  const shutter = h("button", { type: "button", class: "cm-cam-shutter cm-primary" }, ["Take photo"]);
+  const record = h("button", { type: "button", class: "cm-cam-record", "aria-pressed": "false" }, ["Record video"]);
+  const retake = h("button", { type: "button", class: "cm-cam-retake", hidden: "" }, ["Retake"]);
+  const close = h("button", { type: "button", class: "cm-cam-close", hidden: "" }, ["Close camera"]);
+  const controls = h("div", { class: "cm-cam-controls", hidden: "" }, [
+    shutter, record, retake, device, switchCamera, close,
   ]);
-  return { el, sync() {}, dispose() {} };
+  const el = h("div", { class: "cm-camera", "data-state": "off" }, [open, stage, message, controls]);
+
+  let disposed = false;
+  /** Bumped by every start and stop: an answer for an older request is stale. */
+  let requestId = 0;
+  /** @type {CameraState} */
+  let state = "off";
+  /** @type {OpenCamera | null} */
+  let current = null;
+  /** The user asked for the camera (needed when the album is offered too: no surprise permission prompt). */
+  let userOpened = false;
+  /** @type {string | null} */
+  let chosenDeviceId = null;
+  /** @type {string | null} */
+  let facingOverride = null;
+  /** @type {MediaDeviceInfo[]} */
+  let videoDevices = [];
+  /** @type {Recording | null} */
+  let recording = null;
+  let photoBusy = false;
+  /** Captures of this view, newest last, for Retake. @type {File[]} */
+  const captures = [];
+  /** @type {{size: number, pressed: number, stored?: number}[]} */
+  const pendingTimings = [];
+
+  const pump = new FramePump({
+    video,
+    send: (msg, buffers) => model.send(msg, undefined, buffers),
+  });
+
+  /** @param {CameraState} next */
+  function setState(next) {
+    state = next;
+    el.dataset.state = next;
+    render();
+  }
+
+  const wantsImage = () => model.get("media_type").includes("image");
+  const wantsVideo = () => model.get("media_type").includes("video");
+  const cameraOnly = () => {
+    const sources = model.get("source_type");
+    return sources.length === 1 && sources[0] === "camera";
+  };
+  const wanted = () =>
+    !disposed && !el.hidden && model.get("source_type").includes("camera") && model.get("status") !== "done";
+  const autoStart = () => cameraOnly() || Boolean(model.get("camera_stream"));
+  const live = () => state === "live" || state === "recording";
+
+  function render() {
+    const manual = !autoStart();
+    open.hidden = !(manual && state === "off");
+    stage.hidden = !(live() || state === "starting");
+    controls.hidden = !live();
+    shutter.hidden = !wantsImage();
+    record.hidden = !wantsVideo();
+    shutter.disabled = state !== "live" || photoBusy;
+    record.disabled = !live();
+    record.textContent = recording ? "Stop" : "Record video";
+    record.setAttribute("aria-pressed", String(Boolean(recording)));
+    record.classList.toggle("cm-recording", Boolean(recording));
+    retake.hidden = !(recording || captures.length);
+    retake.textContent = recording ? "Discard" : "Retake";
+    close.hidden = !(manual && live());
+    const picks = current?.source === "getUserMedia" && !recording;
+    device.hidden = !(picks && videoDevices.length > 1);
+    const facings = new Set(videoDevices.map(facingOf));
+    switchCamera.hidden = !(picks && facings.has("user") && facings.has("environment"));
+    badge.hidden = !recording;
+  }
+
+  /** @param {CameraError} error */
+  function showError(error) {
+    messageText.textContent = `Camera unavailable: ${error.detail} (errno ${error.errno})`;
+    retry.hidden = error.errno === CAMERA_ERRNO.INSECURE_CONTEXT;
+    message.hidden = false;
+  }
+
+  function clearMessage() {
+    message.hidden = true;
+    messageText.textContent = "";
+  }
+
+  /** Sends to the kernel unless the widget is gone (a closed comm cannot send). @param {any} msg */
+  function safeSend(msg) {
+    if (disposed) return;
+    try {
+      model.send(msg);
+    } catch (err) {
+      console.warn("choose-media: could not message the kernel", err);
+    }
+  }
+
+  /** @param {CameraError} error @param {boolean} [report] tell the kernel (which may fail the pick) */
+  function fail(error, report = true) {
+    releaseStream();
+    setState("error");
+    showError(error);
+    if (report) safeSend({ kind: "camera_error", errno: error.errno, errMsg: `chooseMedia:fail ${error.detail}` });
+  }
+
+  /** @param {string} what */
+  function sendState(what) {
+    const track = current?.stream.getVideoTracks()[0];
+    const s = /** @type {any} */ (track?.getSettings?.() ?? {});
+    safeSend({
+      kind: "camera_state",
+      state: what,
+      source: current?.source ?? null,
+      constraints: current?.constraints ?? null,
+      settings: track
+        ? { width: s.width ?? null, height: s.height ?? null, frameRate: s.frameRate ?? null, facingMode: s.facingMode ?? null }
+        : null,
+      label: track?.label ?? null,
+      facing: current ? currentFacing() : null,
+      mirrored: video.classList.contains("cm-mirrored"),
+      audio: Boolean(current?.stream.getAudioTracks().length),
+      devices: videoDevices.length,
+    });
+  }
+
+  /** The stream of an ipywebrtc widget (CameraStream, VideoStream, ...): they all have captureStream(). */
+  /** @param {string} ref "IPY_MODEL_<id>" @returns {Promise<OpenCamera>} */
+  async function streamFromWidget(ref) {
+    const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length) : "";
+    const manager = /** @type {any} */ (model).widget_manager;
+    if (!id || !manager) throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream is not a widget of this page");
+    const other = await manager.get_model(id);
+    if (!other || typeof other.captureStream !== "function") {
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream has no media stream (is it an ipywebrtc stream?)");
+    }
+    /** @type {MediaStream} */
+    const stream = await Promise.resolve(other.captureStream());
+    if (!stream || !stream.getVideoTracks().length) {
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream carries no video");
+    }
+    const constraints = typeof other.get === "function" ? other.get("constraints") ?? null : null;
+    const facing = facingFromConstraint(constraints?.video?.facingMode);
+    return { stream, owned: false, source: "ipywebrtc", constraints, facing };
+  }
+
+  /** @param {number} req @returns {Promise<OpenCamera>} */
+  async function openCamera(req) {
+    if (!window.isSecureContext) throw insecureContextError();
+    const media = navigator.mediaDevices;
+    if (!media || typeof media.getUserMedia !== "function") {
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "this browser offers no camera (navigator.mediaDevices is missing)");
+    }
+    const facing = facingOverride ?? (model.get("camera_device") === "front" ? "user" : "environment");
+    /** @type {MediaTrackConstraints} */
+    const videoConstraints = chosenDeviceId
+      ? { deviceId: { exact: chosenDeviceId }, ...IDEAL_SIZE }
+      : { facingMode: { ideal: facing }, ...IDEAL_SIZE }; // ideal: any camera will do if that one is missing
+    // A microphone is asked for only when videos can be shot; without one, video alone.
+    const attempts = wantsVideo() ? [true, false] : [false];
+    let lastError = null;
+    for (const audio of attempts) {
+      /** @type {MediaStreamConstraints} */
+      const constraints = { video: videoConstraints, audio };
+      remember(debug.constraints, constraints);
+      el.dataset.constraints = JSON.stringify(constraints);
+      try {
+        const stream = await media.getUserMedia(constraints);
+        remember(debug.opened, stream);
+        if (req !== requestId || disposed) {
+          stopTracks(stream); // the user switched camera (or left) meanwhile: drop this answer
+          throw STALE;
+        }
+        return { stream, owned: true, source: "getUserMedia", constraints, facing: chosenDeviceId ? "" : facing };
+      } catch (err) {
+        if (err === STALE || req !== requestId || disposed) throw STALE;
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  function currentFacing() {
+    if (!current) return "";
+    const track = current.stream.getVideoTracks()[0];
+    const s = /** @type {any} */ (track?.getSettings?.() ?? {});
+    if (s.facingMode) return String(s.facingMode);
+    const known = videoDevices.find((d) => d.deviceId && d.deviceId === s.deviceId);
+    return (known && facingOf(known)) || current.facing;
+  }
+
+  /** @param {number} req */
+  async function refreshDevices(req) {
+    const media = navigator.mediaDevices;
+    if (!current || current.source !== "getUserMedia" || typeof media?.enumerateDevices !== "function") {
+      videoDevices = [];
+    } else {
+      const all = await media.enumerateDevices().catch(() => []);
+      if (req !== requestId) return;
+      videoDevices = all.filter((d) => d.kind === "videoinput");
+    }
+    const activeId = /** @type {any} */ (current?.stream.getVideoTracks()[0]?.getSettings?.() ?? {}).deviceId ?? "";
+    device.replaceChildren(
+      ...videoDevices.map((d, i) => h("option", { value: d.deviceId }, [d.label || `Camera ${i + 1}`])),
+    );
+    if (activeId) device.value = activeId;
+    const mirrored = currentFacing() === "user"; // a selfie preview is mirrored; saved media never is
+    video.classList.toggle("cm-mirrored", mirrored);
+    video.dataset.mirrored = String(mirrored);
+    render();
+  }
+
+  function onTrackEnded() {
+    if (!current) return;
+    // The camera went away (unplugged, taken by another program, or its ipywebrtc widget closed).
+    // A recording in progress is kept; with something shot, the pick is not failed.
+    const shot = captures.length > 0 || recording !== null;
+    if (recording) stopRecording(false);
+    fail(new CameraError(CAMERA_ERRNO.UNAVAILABLE, "the camera stopped"), !shot);
+  }
+
+  async function start() {
+    const req = ++requestId;
+    releaseStream();
+    clearMessage();
+    setState("starting");
+    try {
+      const ref = model.get("camera_stream");
+      const opened = ref ? await streamFromWidget(ref) : await openCamera(req);
+      if (req !== requestId || disposed) {
+        if (opened.owned) stopTracks(opened.stream);
+        return;
+      }
+      current = opened;
+      for (const track of opened.stream.getVideoTracks()) track.addEventListener("ended", onTrackEnded);
+      video.srcObject = opened.stream;
+      video.play().catch(() => {}); // muted: allowed; a refusal only delays the first picture
+      setState("live");
+      await refreshDevices(req);
+      if (req !== requestId) return;
+      pump.configure(parseFrameRequest(model.get("frame_request")), true);
+      sendState("live");
+    } catch (err) {
+      if (err === STALE || req !== requestId || disposed) return;
+      fail(classifyCameraError(err));
+    }
+  }
+
+  /** Ends recording, frames and preview; stops the tracks this view opened. */
+  function releaseStream() {
+    if (recording) stopRecording(true);
+    pump.configure(null, false);
+    if (current) {
+      for (const track of current.stream.getVideoTracks()) track.removeEventListener("ended", onTrackEnded);
+      if (current.owned) stopTracks(current.stream);
+    }
+    current = null;
+    video.srcObject = null;
+  }
+
+  function stop() {
+    requestId += 1; // a getUserMedia still pending is now stale: its tracks are stopped when it answers
+    const wasLive = current !== null;
+    releaseStream();
+    if (state !== "off") {
+      clearMessage();
+      setState("off");
+    }
+    if (wasLive && !disposed) sendState("stopped");
+  }
+
+  function update() {
+    if (!wanted()) {
+      stop();
+      return;
+    }
+    if (state === "off" && (autoStart() || userOpened)) start();
+    else render();
+  }
+
+  // -- photo ---------------------------------------------------------------------------------------
+  /** @param {File} file */
+  function capture(file) {
+    captures.push(file);
+    ctx.addFiles([file], "camera");
+    render();
+  }
+
+  async function takePhoto() {
+    if (!current || photoBusy || recording) return;
+    photoBusy = true;
+    render();
+    const timing = { pressed: performance.now(), encoded: 0, stored: 0, method: "", size: 0 };
+    remember(debug.photos, timing);
+    flash.classList.remove("cm-flash-on");
+    void flash.offsetWidth; // restart the animation
+    flash.classList.add("cm-flash-on");
+    try {
+      const track = current.stream.getVideoTracks()[0];
+      /** @type {Blob | null} */
+      let blob = null;
+      const ImageCaptureCtor = /** @type {any} */ (globalThis).ImageCapture;
+      if (typeof ImageCaptureCtor === "function" && track?.readyState === "live") {
+        try {
+          // The camera's own photo path: its full resolution, which may exceed the preview's.
+          blob = await withTimeout(new ImageCaptureCtor(track).takePhoto(), TAKE_PHOTO_TIMEOUT_MS);
+          timing.method = "takePhoto";
+        } catch {
+          blob = null;
+        }
+      }
+      if (blob && blob.type !== "image/jpeg") {
+        const bitmap = await createImageBitmap(blob); // e.g. PNG from some drivers: the result is a JPEG
+        blob = await encodeJpeg(bitmap);
+        bitmap.close();
+        timing.method += "+jpeg";
+      }
+      if (!blob) {
+        blob = await encodeJpeg(video); // videoWidth × videoHeight: the camera frame, not the preview size
+        timing.method = "canvas";
+      }
+      if (!current) return;
+      timing.encoded = performance.now();
+      timing.size = blob.size;
+      pendingTimings.push(timing);
+      capture(new File([blob], `photo-${stamp()}.jpg`, { type: "image/jpeg" }));
+    } catch (err) {
+      messageText.textContent = `The photo could not be taken: ${err}`;
+      retry.hidden = true;
+      message.hidden = false;
+    } finally {
+      photoBusy = false;
+      render();
+    }
+  }
+
+  // -- video ---------------------------------------------------------------------------------------
+  function startRecording() {
+    if (!current || recording) return;
+    const stream = current.stream;
+    const withAudio = stream.getAudioTracks().some((t) => t.readyState === "live");
+    const mimeType = pickRecorderType(withAudio);
+    /** @type {MediaRecorder} */
+    let recorder;
+    try {
+      recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
+    } catch (err) {
+      messageText.textContent = `Recording is not possible in this browser: ${err}`;
+      retry.hidden = true;
+      message.hidden = false;
+      return;
+    }
+    const maxSetting = model.get("max_duration");
+    const max = typeof maxSetting === "number" && maxSetting > 0 ? maxSetting : null; // null: no limit
+    const fps = /** @type {any} */ (stream.getVideoTracks()[0]?.getSettings?.() ?? {}).frameRate || 30;
+    /** @type {Recording} */
+    const rec = { recorder, chunks: [], discard: false, startedAt: 0, stopTimer: 0, tick: 0, max, mimeType };
+    recording = rec;
+    recorder.addEventListener("dataavailable", (e) => {
+      if (e.data && e.data.size) rec.chunks.push(e.data);
+    });
+    recorder.addEventListener("start", () => {
+      rec.startedAt = performance.now();
+      // Stop half a frame early: the last frame then ends at maxDuration, not one frame after it.
+      if (max !== null) rec.stopTimer = window.setTimeout(() => stopRecording(false), max * 1000 - 500 / fps);
+      rec.tick = window.setInterval(showCountdown, 100);
+      showCountdown();
+    });
+    recorder.addEventListener("stop", () => finishRecording(rec));
+    recorder.addEventListener("error", () => stopRecording(false));
+    recorder.start();
+    setState("recording");
+    badge.textContent = max !== null ? `● REC ${clock(max)} left` : "● REC 0:00";
+  }
+
+  function showCountdown() {
+    const rec = recording;
+    if (!rec || !rec.startedAt) return;
+    const elapsed = (performance.now() - rec.startedAt) / 1000;
+    badge.textContent = rec.max !== null ? `● REC ${clock(rec.max - elapsed)} left` : `● REC ${clock(elapsed)}`;
+    el.dataset.remaining = rec.max !== null ? String(Math.max(0, Math.ceil(rec.max - elapsed))) : "";
+  }
+
+  /** @param {boolean} discard */
+  function stopRecording(discard) {
+    const rec = recording;
+    if (!rec) return;
+    rec.discard = rec.discard || discard;
+    clearTimeout(rec.stopTimer);
+    clearInterval(rec.tick);
+    recording = null;
+    if (rec.recorder.state !== "inactive") rec.recorder.stop();
+    delete el.dataset.remaining;
+    if (state === "recording") setState(current ? "live" : "off");
+    else render();
+  }
+
+  /** @param {Recording} rec */
+  function finishRecording(rec) {
+    clearTimeout(rec.stopTimer);
+    clearInterval(rec.tick);
+    if (recording === rec) {
+      recording = null;
+      if (state === "recording") setState("live");
+    }
+    const stoppedAt = performance.now();
+    if (rec.discard || !rec.chunks.length || disposed) return;
+    const type = (rec.recorder.mimeType || rec.mimeType || "video/webm").split(";")[0];
+    const ext = type === "video/mp4" ? "mp4" : "webm";
+    const blob = new Blob(rec.chunks, { type });
+    remember(debug.recordings, { mimeType: rec.recorder.mimeType, ms: stoppedAt - rec.startedAt, size: blob.size });
+    if (model.get("status") === "done") return;
+    capture(new File([blob], `video-${stamp()}.${ext}`, { type }));
+  }
+
+  // -- controls ------------------------------------------------------------------------------------
+  const onOpen = () => {
+    userOpened = true;
+    update();
+  };
+  const onClose = () => {
+    userOpened = false;
+    stop();
+  };
+  const onRetry = () => {
+    clearMessage();
+    if (state === "error") setState("off");
+    userOpened = true;
+    update();
+  };
+  const onDevice = () => {
+    chosenDeviceId = device.value || null;
+    facingOverride = null;
+    start();
+  };
+  const onSwitch = () => {
+    const target = currentFacing() === "user" ? "environment" : "user";
+    const match = videoDevices.find((d) => facingOf(d) === target);
+    chosenDeviceId = match ? match.deviceId : null;
+    facingOverride = target;
+    start();
+  };
+  const onRecord = () => (recording ? stopRecording(false) : startRecording());
+  const onRetake = () => {
+    if (recording) {
+      stopRecording(true);
+      return;
+    }
+    while (captures.length) {
+      const file = /** @type {File} */ (captures.pop());
+      if (ctx.removeFiles([file]) > 0) break; // skip captures the user already removed from the list
+    }
+    render();
+    shutter.focus();
+  };
+  const onCameraOption = () => {
+    chosenDeviceId = null;
+    facingOverride = null;
+    if (live() || state === "starting") start();
+  };
+  const onMediaType = () => {
+    render();
+    if (recording && !wantsVideo()) stopRecording(true);
+  };
+  const onFrameRequest = () => pump.configure(parseFrameRequest(model.get("frame_request")), live());
+  const onDeviceChange = () => {
+    if (current) refreshDevices(requestId);
+  };
+  const offMessages = ctx.onMessage((msg) => {
+    if (msg.kind === "frame_ack" && typeof msg.seq === "number") pump.ack(msg.seq);
+    else if (msg.kind === "stored" && pendingTimings.length) {
+      const i = pendingTimings.findIndex((t) => t.size === msg.size);
+      if (i >= 0) pendingTimings.splice(i, 1)[0].stored = performance.now();
+    }
+  });
+
+  open.addEventListener("click", onOpen);
+  close.addEventListener("click", onClose);
+  retry.addEventListener("click", onRetry);
+  device.addEventListener("change", onDevice);
+  switchCamera.addEventListener("click", onSwitch);
+  shutter.addEventListener("click", takePhoto);
+  record.addEventListener("click", onRecord);
+  retake.addEventListener("click", onRetake);
+  navigator.mediaDevices?.addEventListener?.("devicechange", onDeviceChange);
+  const modelEvents = {
+    "change:status": update,
+    "change:result": update,
+    "change:source_type": update,
+    "change:camera_device": onCameraOption,
+    "change:camera_stream": onCameraOption,
+    "change:media_type": onMediaType,
+    "change:frame_request": onFrameRequest,
+  };
+  for (const [event, handler] of Object.entries(modelEvents)) model.on(event, handler);
+
+  return {
+    el,
+    sync: update,
+    dispose() {
+      if (disposed) return;
+      disposed = true; // first: nothing is sent to a model that may be closing
+      stop();
+      pump.dispose();
+      offMessages();
+      for (const [event, handler] of Object.entries(modelEvents)) model.off(event, handler);
+      navigator.mediaDevices?.removeEventListener?.("devicechange", onDeviceChange);
+    },
+  };
 }

@@ -107,3 +107,19 @@ export class Transfer {
     this.receive({ kind: "aborted" });
   }
 }
+
+/** @typedef {{key: string, name: string, type: string, size: number}} AlbumEntry */
+
+/** Copies a file of the kernel-side album into the pick: no bytes cross the wire. */
+export class AlbumCopy extends Transfer {
+  /** @param {import("@anywidget/types").AnyModel} model @param {AlbumEntry} entry */
+  constructor(model, entry) {
+    super(model, new File([], entry.name), { chunkSize: 0, inFlight: 0, source: "album", onProgress: () => {} });
+    this.entry = entry;
+  }
+
+  async run() {
+    this.model.send({ kind: "album_pick", id: this.id, key: this.entry.key });
+    return this.until((m) => m.kind === "stored");
+  }
+}

@@ -5,12 +5,14 @@ import "./styles.css";
 import { createAlbumSource } from "./album.js";
 import { createCameraSource } from "./camera.js";
 import { formatBytes, h } from "./dom.js";
-import { Transfer, TransferFailed } from "./transfer.js";
+import { AlbumCopy, Transfer, TransferFailed } from "./transfer.js";
 
 /** @typedef {import("@anywidget/types").AnyModel} Model */
 /**
  * What a source (album, camera) gets from the picker.
  * @typedef {{model: Model, addFiles: (files: File[], source: "album"|"camera") => void,
+ *   addAlbumEntry: (entry: import("./transfer.js").AlbumEntry, thumb: File) => void,
+ *   removeFiles: (files: File[]) => number,
  *   onMessage: (handler: (msg: any, buffers: DataView[]) => void) => () => void}} SourceContext
  * @typedef {{el: HTMLElement, sync: () => void, dispose: () => void}} Source
  */
@@ -42,6 +44,12 @@ function render({ model, el }) {
   const ctx = {
     model,
     addFiles: (files, source) => addFiles(files, source),
+    addAlbumEntry: (entry, thumb) => addAlbumEntry(entry, thumb),
+    removeFiles: (files) => {
+      const gone = items.filter((it) => files.includes(it.file));
+      for (const item of gone) removeItem(item);
+      return gone.length;
+    },
     onMessage: (handler) => {
       listeners.add(handler);
       return () => listeners.delete(handler);
@@ -103,8 +111,12 @@ function render({ model, el }) {
     syncState();
   }
 
-  /** @param {File} file @param {"album"|"camera"} source */
-  function makeItem(file, source) {
+  /**
+   * @param {File} file what the item shows (for a kernel-side album entry: its thumbnail, named like it)
+   * @param {"album"|"camera"} source
+   * @param {(onProgress: (sent: number, acked: number) => void) => Transfer} [makeTransfer]
+   */
+  function makeItem(file, source, makeTransfer) {
     const url = URL.createObjectURL(file);
     const isVideo = file.type.startsWith("video/");
     /** @type {HTMLElement} */
@@ -131,15 +143,19 @@ function render({ model, el }) {
       h("div", { class: "cm-meta" }, [h("span", { class: "cm-name", title: file.name }, [file.name]), detail, bar]),
       remove,
     ]);
-    const transfer = new Transfer(model, file, {
-      chunkSize: model.get("chunk_size"),
-      inFlight: model.get("chunks_in_flight"),
-      source,
-      onProgress: (_sent, acked) => {
-        bar.value = acked;
-        detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
-      },
-    });
+    /** @param {number} _sent @param {number} acked */
+    const onProgress = (_sent, acked) => {
+      bar.value = acked;
+      detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
+    };
+    const transfer = makeTransfer
+      ? makeTransfer(onProgress)
+      : new Transfer(model, file, {
+          chunkSize: model.get("chunk_size"),
+          inFlight: model.get("chunks_in_flight"),
+          source,
+          onProgress,
+        });
     /** @type {Item} */
     const item = { transfer, file, li, state: "queued", url, bar, detail, source };
     remove.addEventListener("click", () => removeItem(item));
@@ -171,7 +187,7 @@ function render({ model, el }) {
           item.bar.hidden = true;
           const dims = stored.width ? ` · ${stored.width}×${stored.height}` : "";
           const dur = stored.duration != null ? ` · ${stored.duration.toFixed(1)} s` : "";
-          item.detail.textContent = `${stored.type} · ${formatBytes(item.file.size)}${dims}${dur}`;
+          item.detail.textContent = `${stored.type} · ${formatBytes(stored.size ?? item.file.size)}${dims}${dur}`;
         } catch (err) {
           if (!items.includes(item)) continue; // removed by the user
           markError(item, err instanceof TransferFailed ? `${err.errMsg} (errno ${err.errno})` : String(err));
@@ -183,18 +199,33 @@ function render({ model, el }) {
     }
   }
 
+  /** How many more files a source may add: count limits album picks only (not the camera, per the seed). */
+  /** @param {"album"|"camera"} source @param {number} wanted */
+  function roomFor(source, wanted) {
+    if (source === "camera") return wanted;
+    const count = model.get("count");
+    const room = Math.max(0, count - liveItems().filter((it) => it.source === "album").length);
+    notice.textContent =
+      wanted > room ? `Only ${count} file${count === 1 ? "" : "s"} can be chosen; ${wanted - room} left out.` : "";
+    return Math.min(room, wanted);
+  }
+
+  /** @param {import("./transfer.js").AlbumEntry} entry @param {File} thumb */
+  function addAlbumEntry(entry, thumb) {
+    if (model.get("status") === "done" || roomFor("album", 1) < 1) return;
+    const item = makeItem(thumb, "album", () => new AlbumCopy(model, entry));
+    items.push(item);
+    list.append(item.li);
+    queue.push(item);
+    syncState();
+    pump();
+  }
+
   /** @param {File[]} incoming @param {"album"|"camera"} source */
   function addFiles(incoming, source) {
     if (model.get("status") === "done") return;
-    const count = model.get("count");
     const maxSize = model.get("max_file_size");
-    // count limits album picks only (seed: it does not apply to the camera).
-    const room = source === "camera" ? incoming.length : count - liveItems().filter((it) => it.source === "album").length;
-    const taken = incoming.slice(0, Math.max(0, room));
-    notice.textContent =
-      incoming.length > taken.length
-        ? `Only ${count} file${count === 1 ? "" : "s"} can be chosen; ${incoming.length - taken.length} left out.`
-        : "";
+    const taken = incoming.slice(0, roomFor(source, incoming.length));
     for (const file of taken) {
       const item = makeItem(file, source);
       items.push(item);

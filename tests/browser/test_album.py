@@ -159,3 +159,24 @@ def test_cancel_gives_the_seeds_fail_result_and_leaves_no_files(open_notebook, m
     nb.wait_for("w.result is not None")
     assert nb.eval_json("w.result") == {"errMsg": "chooseMedia:fail cancel", "errno": 1107001}
     assert nb.eval_json("[p.name for p in w._store.root.rglob('*') if p.is_file()]") == []
+
+
+def test_kernel_side_album_is_offered_and_picked_like_an_upload(open_notebook, media, tmp_path: Path) -> None:
+    album = tmp_path / "album"
+    album.mkdir()
+    (album / "IMG_1.jpg").write_bytes(media["photo"].read_bytes())
+    (album / "VID_1.mp4").write_bytes(media["video"].read_bytes())
+    (album / "notes.txt").write_text("not media")
+    nb = open_notebook(widget_cell(f"count=2, sizeType=['original'], album_dir={str(album)!r}"))
+    page = nb.page
+    page.wait_for_selector(".cm-shelf:not([hidden])")
+    assert page.locator(".cm-shelf-item").count() == 2  # the text file is not offered
+    assert "In the album (2)" in page.inner_text(".cm-shelf-title")
+    page.click(".cm-shelf-item[title='IMG_1.jpg']")
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None")
+    entries = nb.eval_json("w.result['tempFiles']")
+    assert len(entries) == 1 and entries[0]["type"] == "image"
+    assert SHAPE.match(entries[0]["tempFilePath"]).group(1) == md5(media["photo"])
+    assert (album / "IMG_1.jpg").exists(), "picking from the album never moves the album's file"

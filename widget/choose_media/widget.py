@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable, Sequence
 import anywidget
 import traitlets
 
+from .album import default_album_dir
+from .album_view import AlbumFeatures
 from .camera import CameraFeatures
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
 from .images import ImageSettings
@@ -48,7 +50,7 @@ def _display_name(name: Any) -> str:
     return text[:_MAX_NAME]
 
 
-class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[misc]
+class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # type: ignore[misc]
     """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
 
     Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
@@ -91,9 +93,12 @@ class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[mi
         video_settings: VideoSettings | None = None,
         store: TempFileStore | None = None,
         camera_stream: Any = None,
+        album_dir: str | Path | None = None,
         **options: Any,
     ) -> None:
         self._callbacks = {"success": success, "fail": fail, "complete": complete}
+        #: Where ``isSaveToAlbum="1"`` saves shots, and whose media the album source also offers.
+        self.album_dir = Path(album_dir).expanduser() if album_dir is not None else default_album_dir()
         try:
             self._profile = Profile.create(platform, client_version)
             requested = normalize_options(options)
@@ -344,21 +349,24 @@ class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[mi
             raise TransferError("bad transfer id")
         return tid
 
-    def _msg_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
+    def _admit(self, tid: str, source: Any, size: Any) -> None:
+        """Checks every new file must pass, however it arrives (upload, camera, kernel-side album)."""
         if tid in self._transfers or tid in self._received:
             raise TransferError(f"transfer {tid} already exists")
         if self.status == "done":
             self._reset_pick()
-        source = content.get("source", "album")
         if source not in self.source_type:
-            raise MediaError(Errno.INVALID_PARAMETER, f"source {source!r} is not in sourceType {self.source_type}")
+            raise MediaError(Errno.INVALID_PARAMETER, f"source {str(source)[:20]!r} is not in sourceType {self.source_type}")
         # count limits album picks only; the seed says it does not apply to the camera.
         if source == "album" and self._album_pending() >= self.count:
             raise MediaError(Errno.INVALID_PARAMETER, f"no more than count={self.count} files can be picked")
-        size = content.get("size")
         if isinstance(size, int) and not isinstance(size, bool) and size > self.max_file_size:
             raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {self.max_file_size} bytes")
+
+    def _msg_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = self._transfer_id(content)
+        source, size = content.get("source", "album"), content.get("size")
+        self._admit(tid, source, size)
         transfer = IncomingTransfer(
             tid, size, self._store.new_incoming_path(),  # type: ignore[arg-type]
             max_size=self.max_file_size, name=_display_name(content.get("name")),
@@ -389,8 +397,18 @@ class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[mi
             raise TransferError(f"unknown transfer {tid}")
         path, md5 = transfer.finish(content.get("md5"))  # type: ignore[arg-type]
         self.last_transfer_seconds[tid] = transfer.seconds
+        self._accept(tid, path, md5, transfer.name)
+
+    def _accept_local_file(self, tid: str, src: Path, name: str) -> None:
+        """A file already on this machine (the kernel-side album) joins the pick as if uploaded."""
+        self._admit(tid, "album", src.stat().st_size)
+        path, md5 = self._store.import_file(src)
+        self._sources[tid] = "album"
+        self._accept(tid, path, md5, name)
+
+    def _accept(self, tid: str, path: Path, md5: str, name: str) -> None:
         try:
-            media = recognise(path, md5, media_types=self.media_type, name=transfer.name)
+            media = recognise(path, md5, media_types=self.media_type, name=name)
         except MediaError:
             self._store.remove(path)
             raise
@@ -400,7 +418,7 @@ class ChooseMediaWidget(CameraFeatures, anywidget.AnyWidget):  # type: ignore[mi
             self._processor.start(tid, media)  # most likely wanted: start now, on all cores
         info = media.info
         self.send({
-            "kind": "stored", "id": tid, "type": media.type, "size": transfer.declared_size,
+            "kind": "stored", "id": tid, "type": media.type, "size": media.path.stat().st_size,
             "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
         })
 
