@@ -127,8 +127,20 @@ def processes_mentioning(needle: str) -> list[tuple[int, str]]:
     return found
 
 
+#: Another interpreter for the notebooks' kernels (e.g. a venv with ipykernel 6), if set.
+KERNEL_PYTHON = os.environ.get("CHOOSE_MEDIA_KERNEL_PYTHON")
+
+
 def _write_kernelspec(spec_dir: Path) -> None:
-    """python3 kernelspec running ``sys.executable`` (the interpreter that runs the tests)."""
+    """python3 kernelspec running ``sys.executable`` (the interpreter that runs the tests),
+    or ``$CHOOSE_MEDIA_KERNEL_PYTHON`` to test against another ipykernel."""
+    if KERNEL_PYTHON:
+        spec_dir.mkdir(parents=True)
+        argv = [str(Path(KERNEL_PYTHON).absolute()), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (spec_dir / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python"})
+        )
+        return
     try:
         from ipykernel.kernelspec import write_kernel_spec
     except ImportError:  # pragma: no cover - ipykernel is a test dependency

@@ -48,9 +48,31 @@ def test_await_choose_media_raises_on_cancel(open_notebook) -> None:
     assert nb.eval_json("caught") == [1107001, "chooseMedia:fail cancel"]
 
 
-def test_blocking_wait_refuses_clearly_instead_of_hanging_on_ipykernel_7(open_notebook) -> None:
+def test_blocking_wait_receives_the_pick_in_the_same_cell(open_notebook, photo: Path) -> None:
+    cell = (
+        "from IPython.display import display\n"
+        "from choose_media import ChooseMediaWidget\n"
+        "w = ChooseMediaWidget(count=1, mediaType=['image'])\n"
+        "display(w)\n"
+        "subshells = get_ipython().kernel.shell_channel_thread.manager.list_subshell\n"
+        "before = set(subshells())\n"
+        "res = w.wait(timeout=120)\n"
+        "after = set(subshells())\n"
+        "print('waited', res['errMsg'])"
+    )
+    nb = open_notebook([cell], wait=False)
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.set_input_files(".cm-input", [str(photo)])
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-confirm")
+    nb.wait_until_run_done(60)
+    assert nb.eval_json("res['errMsg']") == "chooseMedia:ok"
+    assert nb.eval_json("len(w.temp_files)") == 1
+    assert nb.eval_json("sorted(after - before)") == [], "the private subshell is deleted after the wait"
+
+
+def test_blocking_wait_times_out_cleanly(open_notebook) -> None:
     nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget()\nw"])
-    if nb.eval_json("__import__('ipykernel').version_info[0]") < 7:
-        pytest.skip("ipykernel 6 pumps messages inside a blocking cell")
-    out = nb.run("try:\n    w.wait(timeout=5)\nexcept RuntimeError as e:\n    print(e)")
-    assert "await w.wait_async()" in out
+    out = nb.run("try:\n    w.wait(timeout=1)\nexcept TimeoutError as e:\n    print('timeout:', e)")
+    assert out.startswith("timeout: no answer from the widget within 1")

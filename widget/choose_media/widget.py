@@ -224,10 +224,11 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         return self._outcome()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any]:
-        """Block until the user confirms or cancels (scripts, ipykernel 6); see ``wait_async``.
+        """Block until the user confirms or cancels, in the same cell that shows the widget.
 
-        On ipykernel 7 a blocking cell receives no widget messages at all, so instead of hanging
-        this raises ``RuntimeError`` pointing to ``await w.wait_async()`` unless the result is there.
+        Works on ipykernel 6 and 7 (see ``_blocking``); where the kernel's internals are not as
+        expected it raises ``RuntimeError`` at once instead of hanging. Returns the success object,
+        raises ``ChooseMediaError`` for a ``fail`` result and ``TimeoutError`` after ``timeout`` s.
         """
         if self.result is not None:
             return self._outcome()
