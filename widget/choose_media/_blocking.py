@@ -2,8 +2,10 @@
 
 The one module that touches kernel internals, so that the rest of the package never does.
 
-- ipykernel 6: the kernel can be pumped from inside the cell (``kernel.do_one_iteration``),
-  as jupyter-ui-poll did.
+- ipykernel 6: comm messages are taken off the kernel's message queue from inside the cell
+  and dispatched there (other requests, e.g. the next cell, are put back in order), the way
+  jupyter-ui-poll did. ``wait_async`` needs the same on ipykernel 6, where an awaiting cell
+  also holds the queue.
 - ipykernel 7: shell messages are read on a shell-channel thread and handed to the main thread,
   which a blocking cell never yields to. While waiting, this widget's comm is routed to a private
   kernel subshell (its own thread) through the comm's ``_reply_subshell_for`` hook, so the
@@ -21,6 +23,8 @@ from typing import Any, Callable, Protocol, TypeVar
 
 T = TypeVar("T")
 _SETUP_TIMEOUT = 10.0
+#: The id of the last private subshell made for a wait (it is deleted when the wait ends).
+last_private_subshell: str | None = None
 
 
 class _Widget(Protocol):
@@ -52,20 +56,74 @@ def wait_for_result(widget: _Widget, timeout: float | None) -> None:
     kernel = _kernel()
     if kernel is None:
         raise _unsupported("no Jupyter kernel is running this code")
-    pump = getattr(kernel, "do_one_iteration", None)
-    if pump is not None:
-        _pump_until_result(widget, pump, timeout)
+    if has_message_queue(kernel):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while widget.result is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"no answer from the widget within {timeout} s")
+            pump_comm_messages(kernel)
+            time.sleep(0.02)
     else:
         _wait_on_private_subshell(kernel, widget, timeout)
 
 
-def _pump_until_result(widget: _Widget, pump: Callable[[], Any], timeout: float | None) -> None:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while widget.result is None:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"no answer from the widget within {timeout} s")
-        pump()
-        time.sleep(0.02)
+def has_message_queue(kernel: Any) -> bool:
+    """ipykernel 6: shell messages wait in ``kernel.msg_queue`` until the main loop takes them."""
+    return hasattr(kernel, "msg_queue") and hasattr(kernel, "shell_stream") and hasattr(kernel, "dispatch_shell")
+
+
+def current_kernel_needs_pumping() -> Any:
+    """The kernel if an awaiting cell must pump comm messages itself (ipykernel 6), else ``None``."""
+    kernel = _kernel()
+    return kernel if kernel is not None and has_message_queue(kernel) else None
+
+
+_COMM_TYPES = frozenset({"comm_open", "comm_msg", "comm_close"})
+
+
+def pump_comm_messages(kernel: Any) -> None:
+    """Dispatch the comm messages waiting for the kernel now; keep every other request queued, in order."""
+    kernel.shell_stream.flush()  # socket → the kernel's queue, synchronously
+    queue = kernel.msg_queue
+    held = []
+    parent, ident = kernel.get_parent("shell"), kernel._parent_ident["shell"]
+    try:
+        while True:
+            try:
+                item = queue.get_nowait()
+            except Exception:  # asyncio.QueueEmpty
+                break
+            _idx, dispatch, args = item
+            if getattr(dispatch, "__func__", None) is type(kernel).dispatch_shell and _is_comm(kernel, args[0]):
+                _drive(dispatch(*args))
+            else:
+                held.append(item)
+    finally:
+        for item in held:
+            queue.put_nowait(item)
+        kernel.set_parent(ident, parent, channel="shell")  # outputs still belong to the waiting cell
+
+
+def _is_comm(kernel: Any, frames: Any) -> bool:
+    try:
+        _idents, msg = kernel.session.feed_identities(frames, copy=False)
+        header = kernel.session.deserialize(msg, content=False, copy=False)["header"]
+    except Exception:
+        return False
+    return header.get("msg_type") in _COMM_TYPES
+
+
+def _drive(step: Any) -> None:
+    """Run a dispatch coroutine to its end right here: comm handlers never wait on anything."""
+    if not inspect.iscoroutine(step):
+        return
+    for _ in range(1000):
+        try:
+            step.send(None)
+        except StopIteration:
+            return
+    step.close()
+    raise _unsupported("a comm message handler kept waiting")
 
 
 def _call_on_loop(loop: Any, fn: Callable[[], T]) -> T:
@@ -104,7 +162,9 @@ def _wait_on_private_subshell(kernel: Any, widget: _Widget, timeout: float | Non
     if None in (channel, manager, loop, create, delete, comm) or not routes_comms:
         raise _unsupported(f"this ipykernel ({_version()}) has no subshell routing for comms")
 
+    global last_private_subshell
     subshell_id: str = _call_on_loop(loop, create)
+    last_private_subshell = subshell_id
     arrived = threading.Event()
 
     def on_result(change: Any) -> None:

@@ -218,10 +218,22 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
 
             self.observe(on_result, names="result")
             try:
-                await asyncio.wait_for(arrived, timeout)
+                await asyncio.wait_for(self._arrival(arrived), timeout)
             finally:
                 self.unobserve(on_result, names="result")
         return self._outcome()
+
+    @staticmethod
+    async def _arrival(arrived: "asyncio.Future[dict[str, Any]]") -> None:
+        from ._blocking import current_kernel_needs_pumping, pump_comm_messages
+
+        kernel = current_kernel_needs_pumping()
+        if kernel is None:  # ipykernel 7 hands comm messages to an awaiting cell by itself
+            await arrived
+            return
+        while not arrived.done():  # ipykernel 6: an awaiting cell holds the queue, so pump it
+            pump_comm_messages(kernel)
+            await asyncio.sleep(0.02)
 
     def wait(self, timeout: float | None = None) -> dict[str, Any]:
         """Block until the user confirms or cancels, in the same cell that shows the widget.
