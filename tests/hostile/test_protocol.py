@@ -1,0 +1,106 @@
+"""The kernel never trusts the front-end: generated message sequences, tampered and garbled.
+
+Whatever arrives, every message gets a well-formed reply or none, the kernel keeps running, and
+a file is only ever reported when every byte of it arrived in order with the right md5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+from kernel_browser import FakeBrowser
+from PIL import Image
+
+
+def _payload() -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((64, 48), 40).convert("RGB").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+PAYLOAD = _payload()
+MD5 = hashlib.md5(PAYLOAD).hexdigest()
+IDS = st.sampled_from(["a", "b", "c", "../x", "", "z" * 100])
+
+begin = st.builds(
+    lambda tid, size, source: ({"kind": "begin", "id": tid, "size": size, "source": source, "name": "p.jpg"}, []),
+    IDS,
+    st.one_of(st.just(len(PAYLOAD)), st.integers(-5, 3 * len(PAYLOAD)), st.none(), st.text(max_size=3)),
+    st.sampled_from(["album", "camera", "elsewhere", None]),
+)
+chunk = st.builds(
+    lambda tid, start, length, claimed: (
+        {"kind": "chunk", "id": tid, "offset": start if claimed is None else claimed},
+        [memoryview(PAYLOAD[start : start + length])],
+    ),
+    IDS,
+    st.integers(0, len(PAYLOAD)),
+    st.integers(0, len(PAYLOAD)),
+    st.one_of(st.none(), st.integers(-3, 2 * len(PAYLOAD)), st.text(max_size=2)),
+)
+whole = st.builds(lambda tid: ({"kind": "chunk", "id": tid, "offset": 0}, [memoryview(PAYLOAD)]), IDS)
+end = st.builds(
+    lambda tid, right: ({"kind": "end", "id": tid, "md5": MD5 if right else "0" * 32}, []), IDS, st.booleans()
+)
+other = st.one_of(
+    st.builds(lambda tid: ({"kind": "remove", "id": tid}, []), IDS),
+    st.builds(lambda ids: ({"kind": "confirm", "ids": ids, "original": True}, []), st.lists(IDS, max_size=4)),
+    st.just(({"kind": "cancel"}, [])),
+    st.just(({"kind": "reset"}, [])),
+    st.just(({"kind": "confirm", "ids": "a"}, [])),
+    st.builds(lambda junk: (junk, []), st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers()))),
+    st.builds(lambda kind: ({"kind": kind}, []), st.text(max_size=40)),
+    st.just(({"kind": "chunk", "id": "a", "offset": 0}, [memoryview(b"x"), memoryview(b"y")])),
+    st.just(({"kind": "begin", "id": "a", "size": 10, "source": "album", "name": "n" * 100_000}, [])),
+)
+upload = st.builds(
+    lambda tid, source: [
+        ({"kind": "begin", "id": tid, "size": len(PAYLOAD), "source": source, "name": "p.jpg"}, []),
+        ({"kind": "chunk", "id": tid, "offset": 0}, [memoryview(PAYLOAD[:700])]),
+        ({"kind": "chunk", "id": tid, "offset": 700}, [memoryview(PAYLOAD[700:])]),
+        ({"kind": "end", "id": tid, "md5": MD5}, []),
+    ],
+    IDS,
+    st.sampled_from(["album", "camera"]),
+)
+confirm = st.builds(lambda ids: [({"kind": "confirm", "ids": ids, "original": True}, [])], st.lists(IDS, max_size=4))
+single = st.one_of(begin, chunk, whole, end, other).map(lambda m: [m])
+step = st.one_of(single, single, upload, confirm)
+
+
+def _happy(tid: str, md5: str = MD5) -> list[tuple[Any, list[memoryview]]]:
+    return [
+        ({"kind": "begin", "id": tid, "size": len(PAYLOAD), "source": "album", "name": "p.jpg"}, []),
+        ({"kind": "chunk", "id": tid, "offset": 0}, [memoryview(PAYLOAD)]),
+        ({"kind": "end", "id": tid, "md5": md5}, []),
+    ]
+
+
+@example([_happy("a"), _happy("b"), [({"kind": "confirm", "ids": ["a", "b"], "original": True}, [])]])
+@example([_happy("a", "0" * 32), [({"kind": "confirm", "ids": ["a"], "original": True}, [])]])
+@example([_happy("a"), _happy("a"), _happy("b"), _happy("c"), [({"kind": "confirm", "ids": ["a", "b", "c"], "original": True}, [])]])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(step, max_size=20))
+def test_any_message_sequence_keeps_the_kernel_consistent(steps: list[list[tuple[Any, list[memoryview]]]]) -> None:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        b = FakeBrowser(Path(tmp) / "store", count=2)
+        for content, buffers in (message for group in steps for message in group):
+            replies = b.msg(content, buffers)
+            for reply in replies:
+                assert isinstance(reply, dict) and reply["kind"] in {"ack", "stored", "error"}
+                if reply["kind"] == "error":
+                    assert reply["errMsg"].startswith("chooseMedia:fail ") and isinstance(reply["errno"], int)
+            # open transfers own at most one partial file each; nothing else is half-written
+            partial = list((Path(tmp) / "store" / ".incoming").glob("*"))
+            assert len(partial) <= len(b.widget._transfers) + len(b.widget._received)
+            result = b.widget.result
+            if result is not None and result["errMsg"] == "chooseMedia:ok":
+                # a reported file is always the whole payload, byte for byte
+                assert all(f.md5 == MD5 and f.read_bytes() == PAYLOAD for f in b.widget.temp_files)
+                event(f"reported {len(result['tempFiles'])} files")
