@@ -30,6 +30,7 @@ class Errno(enum.IntEnum):
     SAVE_TO_ALBUM_FAILED = 1107010
     EMPTY_FILE = 1107011
     UNSUPPORTED_CLIENT = 1107012
+    STORAGE_FAILED = 1107013
 
 
 #: What each errno means, for docs and for the widget's messages.
@@ -48,6 +49,7 @@ ERRNO_DESCRIPTIONS: dict[Errno, str] = {
     Errno.SAVE_TO_ALBUM_FAILED: "saving to the album failed",
     Errno.EMPTY_FILE: "the file is empty",
     Errno.UNSUPPORTED_CLIENT: "chooseMedia is not available on the emulated platform or client version",
+    Errno.STORAGE_FAILED: "the kernel could not store the file (for example, the disk is full)",
 }
 
 API_NAME = "chooseMedia"

@@ -269,7 +269,10 @@ def _receive_local(store: TempFileStore, src: Path, media_types: list[str], sett
         raise MediaError(Errno.EMPTY_FILE, "the file is empty")
     if size > settings.max_file_size:
         raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {settings.max_file_size} bytes")
-    incoming, md5 = store.import_file(src)
+    try:
+        incoming, md5 = store.import_file(src)
+    except OSError as exc:
+        raise MediaError(Errno.STORAGE_FAILED, f"could not store the file: {exc.strerror or exc}") from exc
     try:
         return recognise(incoming, md5, media_types=media_types, name=src.name)
     except MediaError:

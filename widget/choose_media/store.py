@@ -90,10 +90,14 @@ class TempFileStore:
         """Copy a local file into the incoming area, hashing as it goes; returns ``(path, md5)``."""
         dest = self.new_incoming_path()
         digest = hashlib.md5()
-        with open(src, "rb") as fin, open(dest, "xb") as fout:
-            while block := fin.read(_COPY_BLOCK):
-                digest.update(block)
-                fout.write(block)
+        try:
+            with open(src, "rb") as fin, open(dest, "xb") as fout:
+                while block := fin.read(_COPY_BLOCK):
+                    digest.update(block)
+                    fout.write(block)
+        except BaseException:
+            dest.unlink(missing_ok=True)  # never leave a partial copy behind
+            raise
         return dest, digest.hexdigest()
 
     def resolve(self, temp_file_path: str) -> Path:

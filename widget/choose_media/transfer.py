@@ -50,7 +50,10 @@ class IncomingTransfer:
         self.started_at = time.perf_counter()
         self.finished_at: float | None = None
         self._md5 = hashlib.md5()
-        self._file: BinaryIO | None = open(dest, "xb")  # noqa: SIM115 - closed in finish/abort
+        try:
+            self._file: BinaryIO | None = open(dest, "xb")  # noqa: SIM115 - closed in finish/abort
+        except OSError as exc:
+            raise TransferError(f"could not store the file: {exc.strerror or exc}", Errno.STORAGE_FAILED) from exc
 
     def write_chunk(self, offset: int, data: bytes | memoryview) -> int:
         """Append a chunk; returns the bytes received so far. A repeated chunk is ignored."""
@@ -71,7 +74,7 @@ class IncomingTransfer:
         try:
             self._file.write(data)
         except OSError as exc:
-            self._fail(f"could not store the chunk: {exc.strerror or exc}")
+            self._fail(f"could not store the file: {exc.strerror or exc}", Errno.STORAGE_FAILED)
         self._md5.update(data)
         self.received += length
         return self.received
@@ -88,7 +91,7 @@ class IncomingTransfer:
         try:
             self._file.close()
         except OSError as exc:
-            self._fail(f"could not store the file: {exc.strerror or exc}")
+            self._fail(f"could not store the file: {exc.strerror or exc}", Errno.STORAGE_FAILED)
         self._file = None
         self.finished_at = time.perf_counter()
         return self.dest, digest
@@ -108,6 +111,6 @@ class IncomingTransfer:
             self._file = None
         self.dest.unlink(missing_ok=True)
 
-    def _fail(self, detail: str) -> NoReturn:
+    def _fail(self, detail: str, errno: int = Errno.TRANSFER_INTERRUPTED) -> NoReturn:
         self.abort()
-        raise TransferError(detail)
+        raise TransferError(detail, errno)
