@@ -39,11 +39,12 @@ const STALE = Symbol("stale");
 
 /**
  * Streams and constraints, kept on the page for tests and debugging (nothing else reads them).
- * @returns {{opened: MediaStream[], constraints: MediaStreamConstraints[], photos: any[], recordings: any[]}}
+ * @returns {{opened: MediaStream[], borrowed: MediaStream[], constraints: MediaStreamConstraints[], photos: any[],
+ *   recordings: any[], frames: any}}
  */
 export function cameraDebug() {
   const g = /** @type {any} */ (globalThis);
-  g.__chooseMediaCamera ??= { opened: [], constraints: [], photos: [], recordings: [] };
+  g.__chooseMediaCamera ??= { opened: [], borrowed: [], constraints: [], photos: [], recordings: [], frames: null };
   return g.__chooseMediaCamera;
 }
 
@@ -213,6 +214,7 @@ export function createCameraSource(ctx) {
     video,
     send: (msg, buffers) => model.send(msg, undefined, buffers),
   });
+  debug.frames = pump.stats;
 
   /** @param {CameraState} next */
   function setState(next) {
@@ -319,6 +321,7 @@ export function createCameraSource(ctx) {
     if (!stream || !stream.getVideoTracks().length) {
       throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream carries no video");
     }
+    remember(debug.borrowed, stream);
     const constraints = typeof other.get === "function" ? other.get("constraints") ?? null : null;
     const facing = facingFromConstraint(constraints?.video?.facingMode);
     return { stream, owned: false, source: "ipywebrtc", constraints, facing };

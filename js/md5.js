@@ -83,6 +83,16 @@ export class Md5 {
     }
   }
 
+  /** @returns {Md5} an independent copy, e.g. to read the digest of a prefix and go on hashing */
+  clone() {
+    const copy = new Md5();
+    copy.h.set(this.h);
+    copy.pending.set(this.pending);
+    copy.pendingLength = this.pendingLength;
+    copy.total = this.total;
+    return copy;
+  }
+
   /** @returns {string} the hex digest; the hash cannot be updated afterwards */
   hex() {
     const bits = this.total * 8;

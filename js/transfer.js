@@ -7,13 +7,17 @@ import { Md5 } from "./md5.js";
  *   type?: string, size?: number, width?: number|null, height?: number|null, duration?: number|null}} KernelMessage */
 
 export class TransferFailed extends Error {
-  /** @param {string} errMsg @param {number} errno */
-  constructor(errMsg, errno) {
+  /** @param {string} errMsg @param {number} errno @param {boolean} [interrupted] the kernel keeps what arrived */
+  constructor(errMsg, errno, interrupted = false) {
     super(errMsg);
     this.errMsg = errMsg;
     this.errno = errno;
+    this.interrupted = interrupted;
   }
 }
+
+/** No answer from the kernel for this long means the connection dropped: the transfer can be resumed. */
+export const STALL_MS = 30_000;
 
 let counter = 0;
 /** A transfer id: unique within the page, safe for the kernel's id rule. */
@@ -28,12 +32,14 @@ export class Transfer {
    * @param {import("@anywidget/types").AnyModel} model
    * @param {File} file
    * @param {{chunkSize: number, inFlight: number, source: "album"|"camera",
-   *   onProgress: (sent: number, acked: number) => void}} opts
+   *   onProgress: (sent: number, acked: number) => void, resumeId?: string}} opts
+   *   `resumeId`: continue a transfer the kernel already has (after a reload or a dropped connection)
    */
   constructor(model, file, opts) {
     this.model = model;
     this.file = file;
-    this.id = newTransferId();
+    this.id = opts.resumeId ?? newTransferId();
+    this.resuming = opts.resumeId != null;
     this.chunkSize = opts.chunkSize;
     this.inFlight = opts.inFlight;
     this.onProgress = opts.onProgress;
@@ -60,8 +66,18 @@ export class Transfer {
   async until(done) {
     for (;;) {
       this.check();
-      const msg = await new Promise((resolve) => (this.waiter = resolve));
+      /** @type {ReturnType<typeof setTimeout> | undefined} */
+      let timer;
+      const msg = await new Promise((resolve) => {
+        this.waiter = resolve;
+        timer = setTimeout(() => resolve({ kind: "stalled" }), STALL_MS);
+      });
+      clearTimeout(timer);
       this.check();
+      if (msg.kind === "stalled") {
+        this.waiter = null;
+        throw new TransferFailed("chooseMedia:fail transfer interrupted: no answer from the kernel", 1107008, true);
+      }
       if (done(msg)) return msg;
     }
   }
@@ -71,15 +87,30 @@ export class Transfer {
     if (this.failure) throw new TransferFailed(this.failure.errMsg ?? "chooseMedia:fail", this.failure.errno ?? 100);
   }
 
-  /** Sends the whole file; resolves with the kernel's `stored` message. */
+  /** Sends the whole file (or what the kernel lacks of it); resolves with the kernel's `stored` message. */
   async run() {
     const { file, id } = this;
-    this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source: this.source });
-    await this.until((m) => m.kind === "ack");
-    const md5 = new Md5();
+    this.failure = null;
+    let md5 = new Md5();
     let sent = 0;
+    if (this.resuming) {
+      // Hash what the kernel says it has; it goes on from there only if its bytes are the same.
+      this.model.send({ kind: "resume_query", id });
+      const have = (await this.until((m) => m.kind === "ack")).received ?? 0;
+      for (let at = 0; at < have; at += this.chunkSize) {
+        md5.update(new Uint8Array(await file.slice(at, Math.min(have, at + this.chunkSize)).arrayBuffer()));
+      }
+      this.model.send({ kind: "resume", id, received: have, prefix_md5: md5.clone().hex(), size: file.size });
+      const reply = await this.until((m) => m.kind === "ack");
+      this.acked = reply.received ?? 0;
+      if (this.acked !== have) md5 = new Md5(); // different bytes: the kernel started over
+      sent = this.acked;
+    } else {
+      this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source: this.source });
+      await this.until((m) => m.kind === "ack");
+    }
     // Read the next chunk while earlier ones are on the wire.
-    let next = file.slice(0, this.chunkSize).arrayBuffer();
+    let next = file.slice(sent, sent + this.chunkSize).arrayBuffer();
     while (sent < file.size) {
       const buffer = await next;
       this.check();

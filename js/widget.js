@@ -16,8 +16,10 @@ import { AlbumCopy, Transfer, TransferFailed } from "./transfer.js";
  *   onMessage: (handler: (msg: any, buffers: DataView[]) => void) => () => void}} SourceContext
  * @typedef {{el: HTMLElement, sync: () => void, dispose: () => void}} Source
  */
-/** @typedef {{transfer: Transfer, file: File, li: HTMLLIElement, state: "queued"|"sending"|"stored"|"error",
- *   url: string, bar: HTMLProgressElement, detail: HTMLElement, source: "album"|"camera"}} Item */
+/** @typedef {{transfer: Transfer, file: File, li: HTMLLIElement,
+ *   state: "queued"|"sending"|"stored"|"error"|"interrupted",
+ *   url: string, bar: HTMLProgressElement, detail: HTMLElement, source: "album"|"camera",
+ *   thumb: HTMLElement, retry: HTMLButtonElement, expectedSize?: number}} Item */
 
 /** @param {{model: Model, el: HTMLElement}} ctx */
 function render({ model, el }) {
@@ -105,7 +107,7 @@ function render({ model, el }) {
     if (i >= 0) items.splice(i, 1);
     const q = queue.indexOf(item);
     if (q >= 0) queue.splice(q, 1);
-    if (item.state === "sending" || item.state === "stored") item.transfer.abort();
+    if (item.state === "sending" || item.state === "stored" || item.state === "interrupted") item.transfer.abort();
     URL.revokeObjectURL(item.url);
     item.li.remove();
     syncState();
@@ -138,9 +140,13 @@ function render({ model, el }) {
     bar.setAttribute("aria-label", `Sending ${file.name}`);
     const detail = h("span", { class: "cm-detail" }, [formatBytes(file.size)]);
     const remove = h("button", { type: "button", class: "cm-remove", "aria-label": `Remove ${file.name}` }, ["×"]);
+    const retry = h("button", { type: "button", class: "cm-retry", hidden: "", "aria-label": `Resume ${file.name}` }, [
+      "Resume",
+    ]);
     const li = h("li", { class: "cm-item" }, [
       thumb,
       h("div", { class: "cm-meta" }, [h("span", { class: "cm-name", title: file.name }, [file.name]), detail, bar]),
+      retry,
       remove,
     ]);
     /** @param {number} _sent @param {number} acked */
@@ -157,9 +163,91 @@ function render({ model, el }) {
           onProgress,
         });
     /** @type {Item} */
-    const item = { transfer, file, li, state: "queued", url, bar, detail, source };
+    const item = { transfer, file, li, state: "queued", url, bar, detail, source, thumb, retry };
     remove.addEventListener("click", () => removeItem(item));
+    retry.addEventListener("click", () => resume(item, item.file));
     return item;
+  }
+
+  /** @param {Item} item @param {any} stored the kernel's `stored` message (or a `pending` entry) */
+  function markStored(item, stored) {
+    item.state = "stored";
+    item.li.dataset.state = "stored";
+    item.bar.hidden = true;
+    item.retry.hidden = true;
+    const dims = stored.width ? ` · ${stored.width}×${stored.height}` : "";
+    const dur = stored.duration != null ? ` · ${stored.duration.toFixed(1)} s` : "";
+    item.detail.textContent = `${stored.type} · ${formatBytes(stored.size ?? item.file.size)}${dims}${dur}`;
+  }
+
+  /**
+   * The kernel keeps what arrived; with the File at hand the user can resume at once, otherwise
+   * (after a page reload) by choosing the same file again.
+   * @param {Item} item @param {number} received @param {boolean} haveFile
+   */
+  function markInterrupted(item, received, haveFile) {
+    item.state = "interrupted";
+    item.li.dataset.state = "interrupted";
+    item.bar.value = received;
+    const done = Math.floor((100 * received) / (item.transfer.file.size || item.file.size || 1));
+    item.detail.textContent = haveFile
+      ? `Interrupted at ${done}% — press Resume`
+      : `Interrupted at ${done}% — choose this file again to resume`;
+    item.retry.hidden = !haveFile;
+  }
+
+  /** @param {Item} item @param {File} file the same file, chosen again (or still at hand) */
+  function resume(item, file) {
+    item.file = file;
+    item.transfer = new Transfer(model, file, {
+      chunkSize: model.get("chunk_size"),
+      inFlight: model.get("chunks_in_flight"),
+      source: item.source,
+      resumeId: item.transfer.id,
+      onProgress: (_sent, acked) => {
+        item.bar.value = acked;
+        item.detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
+      },
+    });
+    if (item.thumb instanceof HTMLImageElement && file.type.startsWith("image/")) {
+      URL.revokeObjectURL(item.url);
+      item.url = URL.createObjectURL(file);
+      item.thumb.src = item.url;
+      item.thumb.classList.remove("cm-thumb-broken");
+    }
+    item.retry.hidden = true;
+    item.state = "queued";
+    item.li.dataset.state = "queued";
+    queue.push(item);
+    syncState();
+    pump();
+  }
+
+  /** What the kernel already holds when this view appears (e.g. after a page reload). */
+  /** @param {{transfers: any[], stored: any[]}} pending */
+  function adoptPending(pending) {
+    for (const entry of pending.stored ?? []) {
+      const placeholder = new File([], entry.name || "file", { type: "" });
+      const item = makeItem(placeholder, entry.source ?? "album", (onProgress) =>
+        new Transfer(model, placeholder, { chunkSize: 0, inFlight: 0, source: entry.source, onProgress, resumeId: entry.id }),
+      );
+      items.push(item);
+      list.append(item.li);
+      markStored(item, entry);
+    }
+    for (const entry of pending.transfers ?? []) {
+      const placeholder = new File([], entry.name || "file", { type: "" });
+      const item = makeItem(placeholder, entry.source ?? "album", (onProgress) =>
+        new Transfer(model, placeholder, { chunkSize: 0, inFlight: 0, source: entry.source, onProgress, resumeId: entry.id }),
+      );
+      item.bar.max = entry.size || 1;
+      item.expectedSize = entry.size;
+      items.push(item);
+      list.append(item.li);
+      markInterrupted(item, entry.received, false);
+      item.detail.textContent = `Interrupted at ${Math.floor((100 * entry.received) / (entry.size || 1))}% — choose this file again to resume`;
+    }
+    syncState();
   }
 
   /** @param {Item} item @param {string} message */
@@ -181,16 +269,11 @@ function render({ model, el }) {
         item.li.dataset.state = "sending";
         syncState();
         try {
-          const stored = await item.transfer.run();
-          item.state = "stored";
-          item.li.dataset.state = "stored";
-          item.bar.hidden = true;
-          const dims = stored.width ? ` · ${stored.width}×${stored.height}` : "";
-          const dur = stored.duration != null ? ` · ${stored.duration.toFixed(1)} s` : "";
-          item.detail.textContent = `${stored.type} · ${formatBytes(stored.size ?? item.file.size)}${dims}${dur}`;
+          markStored(item, await item.transfer.run());
         } catch (err) {
           if (!items.includes(item)) continue; // removed by the user
-          markError(item, err instanceof TransferFailed ? `${err.errMsg} (errno ${err.errno})` : String(err));
+          if (err instanceof TransferFailed && err.interrupted) markInterrupted(item, item.transfer.acked, true);
+          else markError(item, err instanceof TransferFailed ? `${err.errMsg} (errno ${err.errno})` : String(err));
         }
         syncState();
       }
@@ -224,6 +307,14 @@ function render({ model, el }) {
   /** @param {File[]} incoming @param {"album"|"camera"} source */
   function addFiles(incoming, source) {
     if (model.get("status") === "done") return;
+    // The same file chosen again after an interruption resumes its transfer instead of starting anew.
+    incoming = incoming.filter((file) => {
+      const waiting = items.find(
+        (it) => it.state === "interrupted" && it.retry.hidden && it.file.name === file.name && it.expectedSize === file.size,
+      );
+      if (waiting) resume(waiting, file);
+      return !waiting;
+    });
     const maxSize = model.get("max_file_size");
     const taken = incoming.slice(0, roomFor(source, incoming.length));
     for (const file of taken) {
@@ -246,6 +337,9 @@ function render({ model, el }) {
     if (msg.id) {
       const item = items.find((it) => it.transfer.id === msg.id);
       if (item) item.transfer.receive(msg);
+    } else if (msg.kind === "pending" && awaitingPending) {
+      awaitingPending = false;
+      if (items.length === 0) adoptPending(msg);
     } else if (msg.kind === "error") {
       notice.textContent = `${msg.errMsg} (errno ${msg.errno})`;
     }
@@ -291,6 +385,8 @@ function render({ model, el }) {
   for (const e of stateEvents) model.on(e, syncState);
   syncOptions();
   syncState();
+  let awaitingPending = true;
+  model.send({ kind: "hello" });
 
   return () => {
     closed = true;

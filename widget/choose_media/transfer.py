@@ -96,6 +96,19 @@ class IncomingTransfer:
         self.finished_at = time.perf_counter()
         return self.dest, digest
 
+    def prefix_md5(self) -> str:
+        """md5 of the bytes received so far (a browser resuming proves it holds the same ones)."""
+        return self._md5.copy().hexdigest()
+
+    def restart(self) -> None:
+        """Forget the bytes received (the browser's copy differs): the transfer starts over at 0."""
+        if self._file is None:
+            raise TransferError("the transfer is already closed")
+        self._file.seek(0)
+        self._file.truncate()
+        self._md5 = hashlib.md5()
+        self.received = 0
+
     @property
     def seconds(self) -> float:
         end = self.finished_at if self.finished_at is not None else time.perf_counter()

@@ -127,6 +127,8 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         self._temp_files: list[TempFile] = []
         self._failed: list[FailedFile] = []
         self.last_transfer_seconds: dict[str, float] = {}
+        #: Byte offsets interrupted transfers were resumed from (0: started over), by transfer id.
+        self.resumed_at: dict[str, int] = {}
         self.on_msg(self._on_message)
         self._init_camera()
 
@@ -434,6 +436,40 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
             "kind": "stored", "id": tid, "type": media.type, "size": media.path.stat().st_size,
             "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
         })
+
+    def _msg_hello(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        """A view (re)appeared, e.g. after a page reload: tell it what the kernel already holds."""
+        transfers = [
+            {"id": tid, "name": t.name, "size": t.declared_size, "received": t.received, "source": self._sources.get(tid)}
+            for tid, t in self._transfers.items()
+        ]
+        stored = [
+            {"id": tid, "name": m.name, "type": m.type, "size": m.path.stat().st_size, "width": m.info.width,
+             "height": m.info.height, "duration": getattr(m.info, "duration", None), "source": self._sources.get(tid)}
+            for tid, m in self._received.items()
+        ]
+        self.send({"kind": "pending", "transfers": transfers, "stored": stored})
+
+    def _msg_resume_query(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = self._transfer_id(content)
+        transfer = self._transfers.get(tid)
+        if transfer is None:
+            raise TransferError(f"unknown transfer {tid}")
+        self.send({"kind": "ack", "id": tid, "received": transfer.received})
+
+    def _msg_resume(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        """Go on from the bytes received, if the browser's copy has the same ones; else start over."""
+        tid = self._transfer_id(content)
+        transfer = self._transfers.get(tid)
+        if transfer is None:
+            raise TransferError(f"unknown transfer {tid}")
+        if content.get("size") != transfer.declared_size:
+            self._drop(tid)
+            raise TransferError("the file chosen again is not the one that was interrupted (its size differs)")
+        if content.get("received") != transfer.received or content.get("prefix_md5") != transfer.prefix_md5():
+            transfer.restart()
+        self.resumed_at[tid] = transfer.received
+        self.send({"kind": "ack", "id": tid, "received": transfer.received})
 
     def _msg_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         self._drop(self._transfer_id(content))

@@ -1,0 +1,71 @@
+"""Faults in a real browser: a page reload in the middle of a transfer never yields a partial file,
+and the transfer resumes from what the kernel already has when the same file is chosen again."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from big_media import big_mp4
+
+STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
+
+
+def md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return big_mp4(tmp_path_factory.mktemp("faults") / "big.mp4", 200 * 1024 * 1024)
+
+
+def test_reload_mid_transfer_resumes_and_never_reports_a_partial_file(open_notebook, big: Path) -> None:
+    nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget(count=2, sizeType=['original'])\nw"])
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")  # so the view comes back
+    page.set_input_files(".cm-input", [str(big)])
+    page.wait_for_function("() => { const b = document.querySelector('.cm-progress'); return b && b.value > b.max * 0.2 }",
+                           timeout=120_000)
+    page.reload()
+    page.locator(".cm-item[data-state=interrupted]").first.wait_for(timeout=60_000)
+    assert "choose this file again to resume" in page.locator(".cm-item[data-state=interrupted]").first.inner_text()
+    held = nb.eval_json("[t.received for t in w._transfers.values()]")
+    assert len(held) == 1 and 0 < held[0] < big.stat().st_size
+    assert nb.eval_json("w.result") is None and nb.eval_json("w.temp_files") == []
+    # the same file again: the transfer goes on from what the kernel has
+    page.locator(".cm-input").first.set_input_files([str(big)])
+    page.wait_for_function(STORED, arg=1, timeout=240_000)
+    assert nb.eval_json("list(w.resumed_at.values())")[0] >= held[0]
+    page.locator(".cm-confirm").first.click()
+    nb.wait_for("w.result is not None", timeout=60)
+    assert nb.eval_json("w.temp_files[0].md5") == md5(big)
+    assert nb.eval_json("[p.name for p in w._store.incoming_dir.iterdir()]") == []
+
+
+def test_a_different_file_with_the_same_name_starts_over_instead_of_mixing_bytes(open_notebook, big: Path, tmp_path: Path) -> None:
+    nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget(count=2, sizeType=['original'])\nw"])
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.set_input_files(".cm-input", [str(big)])
+    page.wait_for_function("() => { const b = document.querySelector('.cm-progress'); return b && b.value > b.max * 0.1 }",
+                           timeout=120_000)
+    page.reload()
+    page.locator(".cm-item[data-state=interrupted]").first.wait_for(timeout=60_000)
+    impostor = tmp_path / big.name
+    data = bytearray(big.read_bytes())
+    data[1000:1010] = b"0123456789"  # same name, same size, other bytes at the start
+    impostor.write_bytes(bytes(data))
+    page.locator(".cm-input").first.set_input_files([str(impostor)])
+    page.wait_for_function(STORED, arg=1, timeout=240_000)
+    assert list(nb.eval_json("w.resumed_at").values()) == [0]
+    page.locator(".cm-confirm").first.click()
+    nb.wait_for("w.result is not None", timeout=60)
+    assert nb.eval_json("w.temp_files[0].md5") == md5(impostor)
