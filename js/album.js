@@ -8,16 +8,16 @@ import { h } from "./dom.js";
 
 /** @param {SourceContext} ctx @returns {Source} */
 export function createAlbumSource(ctx) {
-  const { model } = ctx;
+  const { model, t } = ctx;
   const input = h("input", { type: "file", class: "cm-input", hidden: "", tabindex: "-1" });
-  const choose = h("button", { type: "button", class: "cm-choose" }, ["Choose files"]);
+  const choose = h("button", { type: "button", class: "cm-choose" }, [t("album.choose")]);
   const drop = h("div", { class: "cm-drop" }, [
-    h("span", { class: "cm-drop-text" }, ["Drop images or videos here, or "]),
+    h("span", { class: "cm-drop-text" }, [t("album.drop")]),
     choose,
   ]);
   // The kernel-side album (album_dir): media already on the kernel's machine, e.g. earlier shots.
   const shelfGrid = h("div", { class: "cm-shelf-grid", role: "list" });
-  const refresh = h("button", { type: "button", class: "cm-shelf-refresh", "aria-label": "Refresh the album" }, ["↻"]);
+  const refresh = h("button", { type: "button", class: "cm-shelf-refresh", "aria-label": t("album.refresh") }, ["↻"]);
   const shelfTitle = h("span", { class: "cm-shelf-title" });
   const shelf = h("div", { class: "cm-shelf", hidden: "" }, [
     h("div", { class: "cm-shelf-head" }, [shelfTitle, refresh]),
@@ -41,11 +41,11 @@ export function createAlbumSource(ctx) {
       const url = URL.createObjectURL(blob);
       shelfUrls.push(url);
       const pick = h("button", { type: "button", class: "cm-shelf-item", role: "listitem", title: entry.name,
-        "aria-label": `Pick ${entry.name} from the album` }, [h("img", { src: url, alt: "" })]);
+        "aria-label": t("album.pick", { name: entry.name }) }, [h("img", { src: url, alt: "" })]);
       pick.addEventListener("click", () => ctx.addAlbumEntry(entry, new File([blob], entry.name, { type: "image/jpeg" })));
       shelfGrid.append(pick);
     });
-    shelfTitle.textContent = `In the album (${msg.items.length})`;
+    shelfTitle.textContent = t("album.shelf", { n: msg.items.length });
     shelf.hidden = msg.items.length === 0;
   };
   const stopListening = ctx.onMessage(onMessage);

@@ -5,12 +5,13 @@ import "./styles.css";
 import { createAlbumSource } from "./album.js";
 import { createCameraSource } from "./camera.js";
 import { formatBytes, h } from "./dom.js";
+import { resolveLang, translator } from "./i18n.js";
 import { AlbumCopy, Transfer, TransferFailed } from "./transfer.js";
 
 /** @typedef {import("@anywidget/types").AnyModel} Model */
 /**
  * What a source (album, camera) gets from the picker.
- * @typedef {{model: Model, addFiles: (files: File[], source: "album"|"camera") => void,
+ * @typedef {{model: Model, t: import("./i18n.js").Translate, addFiles: (files: File[], source: "album"|"camera") => void,
  *   addAlbumEntry: (entry: import("./transfer.js").AlbumEntry, thumb: File) => void,
  *   removeFiles: (files: File[]) => number,
  *   onMessage: (handler: (msg: any, buffers: DataView[]) => void) => () => void}} SourceContext
@@ -31,13 +32,14 @@ function render({ model, el }) {
   let closed = false;
 
   const notice = h("div", { class: "cm-notice", role: "status", "aria-live": "polite" });
-  const list = h("ul", { class: "cm-items", "aria-label": "Chosen files" });
+  const t = translator(model.get("lang"));
+  const list = h("ul", { class: "cm-items", "aria-label": t("list.label") });
   const originalBox = h("input", { type: "checkbox", class: "cm-original-input" });
-  const original = h("label", { class: "cm-original" }, [originalBox, " Original"]);
+  const original = h("label", { class: "cm-original" }, [originalBox, " " + t("original")]);
   const status = h("span", { class: "cm-status", "aria-live": "polite" });
-  const cancel = h("button", { type: "button", class: "cm-cancel" }, ["Cancel"]);
-  const confirm = h("button", { type: "button", class: "cm-confirm cm-primary" }, ["Confirm"]);
-  const again = h("button", { type: "button", class: "cm-again" }, ["Pick again"]);
+  const cancel = h("button", { type: "button", class: "cm-cancel" }, [t("cancel")]);
+  const confirm = h("button", { type: "button", class: "cm-confirm cm-primary" }, [t("confirm")]);
+  const again = h("button", { type: "button", class: "cm-again" }, [t("again")]);
   const summary = h("div", { class: "cm-summary" });
   const title = h("div", { class: "cm-title" });
   /** @type {Set<(msg: any, buffers: DataView[]) => void>} */
@@ -45,6 +47,7 @@ function render({ model, el }) {
   /** @type {SourceContext} */
   const ctx = {
     model,
+    t,
     addFiles: (files, source) => addFiles(files, source),
     addAlbumEntry: (entry, thumb) => addAlbumEntry(entry, thumb),
     removeFiles: (files) => {
@@ -63,7 +66,10 @@ function render({ model, el }) {
   const picker = h("div", { class: "cm-picker" }, [sources, notice, list]);
   const footer = h("div", { class: "cm-footer" }, [original, status, cancel, confirm]);
   const done = h("div", { class: "cm-done" }, [summary, again]);
-  const root = h("div", { class: "cm-root" }, [title, picker, footer, done]);
+  const root = h("div", { class: "cm-root", lang: resolveLang(model.get("lang")), role: "group" }, [
+    title, picker, footer, done,
+  ]);
+  root.setAttribute("aria-label", "chooseMedia");
   el.append(root);
 
   const liveItems = () => items.filter((it) => it.state !== "error");
@@ -72,8 +78,8 @@ function render({ model, el }) {
     const count = model.get("count");
     const sizeType = model.get("size_type");
     original.hidden = !(sizeType.includes("original") && sizeType.includes("compressed"));
-    const kinds = model.get("media_type").join(" or ");
-    title.textContent = `Choose ${kinds} · up to ${count}`;
+    const kinds = model.get("media_type").map((/** @type {string} */ k) => t(`kind.${k}`)).join(t("kind.or"));
+    title.textContent = t("title", { kinds, count });
     const sourceType = model.get("source_type");
     album.el.hidden = !sourceType.includes("album");
     camera.el.hidden = !sourceType.includes("camera");
@@ -91,13 +97,14 @@ function render({ model, el }) {
     const ready = items.filter((it) => it.state === "stored").length;
     confirm.disabled = processing || busy || ready === 0;
     cancel.disabled = processing;
-    status.textContent = model.get("status_text") || (busy ? "Sending…" : ready ? `${ready} ready` : "");
+    status.textContent =
+      model.get("status_text") || (busy ? t("status.sending") : ready ? t("status.ready", { n: ready }) : "");
     if (isDone) {
       const result = model.get("result");
       const files = result.tempFiles ?? [];
       summary.textContent = result.errMsg.endsWith(":ok")
-        ? `${files.length} file${files.length === 1 ? "" : "s"} ready in Python (w.result, w.temp_files).`
-        : `${result.errMsg} (errno ${result.errno})`;
+        ? t("done.ok", { n: files.length })
+        : t("done.fail", { errMsg: result.errMsg, errno: result.errno });
     }
   }
 
@@ -137,11 +144,13 @@ function render({ model, el }) {
       thumb.addEventListener("error", () => thumb.classList.add("cm-thumb-broken"), { once: true });
     }
     const bar = h("progress", { class: "cm-progress", max: String(file.size || 1), value: "0" });
-    bar.setAttribute("aria-label", `Sending ${file.name}`);
+    bar.setAttribute("aria-label", t("item.sending", { name: file.name }));
     const detail = h("span", { class: "cm-detail" }, [formatBytes(file.size)]);
-    const remove = h("button", { type: "button", class: "cm-remove", "aria-label": `Remove ${file.name}` }, ["×"]);
-    const retry = h("button", { type: "button", class: "cm-retry", hidden: "", "aria-label": `Resume ${file.name}` }, [
-      "Resume",
+    const remove = h("button", { type: "button", class: "cm-remove", "aria-label": t("item.remove", { name: file.name }) }, [
+      "×",
+    ]);
+    const retry = h("button", { type: "button", class: "cm-retry", hidden: "", "aria-label": t("item.resume", { name: file.name }) }, [
+      t("resume"),
     ]);
     const li = h("li", { class: "cm-item" }, [
       thumb,
@@ -152,7 +161,7 @@ function render({ model, el }) {
     /** @param {number} _sent @param {number} acked */
     const onProgress = (_sent, acked) => {
       bar.value = acked;
-      detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
+      detail.textContent = t("item.progress", { done: formatBytes(acked), total: formatBytes(file.size) });
     };
     const transfer = makeTransfer
       ? makeTransfer(onProgress)
@@ -190,9 +199,7 @@ function render({ model, el }) {
     item.li.dataset.state = "interrupted";
     item.bar.value = received;
     const done = Math.floor((100 * received) / (item.transfer.file.size || item.file.size || 1));
-    item.detail.textContent = haveFile
-      ? `Interrupted at ${done}% — press Resume`
-      : `Interrupted at ${done}% — choose this file again to resume`;
+    item.detail.textContent = t(haveFile ? "item.interrupted" : "item.rechoose", { percent: done });
     item.retry.hidden = !haveFile;
   }
 
@@ -206,7 +213,7 @@ function render({ model, el }) {
       resumeId: item.transfer.id,
       onProgress: (_sent, acked) => {
         item.bar.value = acked;
-        item.detail.textContent = `${formatBytes(acked)} of ${formatBytes(file.size)}`;
+        item.detail.textContent = t("item.progress", { done: formatBytes(acked), total: formatBytes(file.size) });
       },
     });
     if (item.thumb instanceof HTMLImageElement && file.type.startsWith("image/")) {
@@ -245,7 +252,7 @@ function render({ model, el }) {
       items.push(item);
       list.append(item.li);
       markInterrupted(item, entry.received, false);
-      item.detail.textContent = `Interrupted at ${Math.floor((100 * entry.received) / (entry.size || 1))}% — choose this file again to resume`;
+      item.detail.textContent = t("item.rechoose", { percent: Math.floor((100 * entry.received) / (entry.size || 1)) });
     }
     syncState();
   }
@@ -289,7 +296,7 @@ function render({ model, el }) {
     const count = model.get("count");
     const room = Math.max(0, count - liveItems().filter((it) => it.source === "album").length);
     notice.textContent =
-      wanted > room ? `Only ${count} file${count === 1 ? "" : "s"} can be chosen; ${wanted - room} left out.` : "";
+      wanted > room ? t("notice.count", { count, left: wanted - room }) : "";
     return Math.min(room, wanted);
   }
 
@@ -321,9 +328,9 @@ function render({ model, el }) {
       const item = makeItem(file, source);
       items.push(item);
       list.append(item.li);
-      if (file.size === 0) markError(item, "chooseMedia:fail the file is empty (errno 1107011)");
+      if (file.size === 0) markError(item, t("item.empty"));
       else if (file.size > maxSize) {
-        markError(item, `chooseMedia:fail over the size limit of ${formatBytes(maxSize)} (errno 1107007)`);
+        markError(item, t("item.too_large", { limit: formatBytes(maxSize) }));
       } else queue.push(item);
     }
     syncState();
@@ -358,7 +365,7 @@ function render({ model, el }) {
     const ids = items.filter((it) => it.state === "stored").map((it) => it.transfer.id);
     model.send({ kind: "confirm", ids, original: originalBox.checked });
     confirm.disabled = true;
-    status.textContent = "Processing…";
+    status.textContent = t("status.processing");
   };
   const onCancel = () => {
     for (const item of items) if (item.state === "sending") item.transfer.abort();
@@ -371,6 +378,14 @@ function render({ model, el }) {
     model.send({ kind: "reset" });
   };
 
+  /** @param {KeyboardEvent} e Escape cancels, as in a dialog. */
+  const onKey = (e) => {
+    if (e.key !== "Escape" || !done.hidden || model.get("status") === "processing") return;
+    e.preventDefault();
+    e.stopPropagation();
+    onCancel();
+  };
+  root.addEventListener("keydown", onKey);
   confirm.addEventListener("click", onConfirm);
   cancel.addEventListener("click", onCancel);
   again.addEventListener("click", onAgain);

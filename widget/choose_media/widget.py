@@ -72,6 +72,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
     is_save_to_album = traitlets.Unicode().tag(sync=True)
 
     accept = traitlets.Unicode(help="The file chooser's accept attribute, from mediaType.").tag(sync=True)
+    lang = traitlets.Enum(
+        ("", "en", "zh-CN", "zh"), default_value="", help="UI language; empty: the browser's language."
+    ).tag(sync=True)
     max_file_size = traitlets.Int(DEFAULT_MAX_FILE_SIZE).tag(sync=True)
     chunk_size = traitlets.Int(CHUNK_SIZE).tag(sync=True)
     chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT).tag(sync=True)
@@ -94,6 +97,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         store: TempFileStore | None = None,
         camera_stream: Any = None,
         album_dir: str | Path | None = None,
+        lang: str = "",
         **options: Any,
     ) -> None:
         self._callbacks = {"success": success, "fail": fail, "complete": complete}
@@ -111,7 +115,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         self.profile_notes = notes
         super().__init__(
             **values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size,
-            camera_stream=camera_stream,
+            camera_stream=camera_stream, lang=lang,
         )
         self._settings = PipelineSettings(
             image=image_settings or ImageSettings(),
