@@ -38,6 +38,7 @@ const MESSAGES = {
     "done.ok": "{n} files ready in Python (w.result, w.temp_files).",
     "done.ok.one": "1 file ready in Python (w.result, w.temp_files).",
     "done.fail": "{errMsg} (errno {errno})",
+    "kernel.lost": "The kernel restarted: this picker and its files are gone. Run the cell again to start over.",
   },
   "zh-CN": {
     "kind.image": "图片",
@@ -69,6 +70,7 @@ const MESSAGES = {
     "notice.count": "最多只能选择 {count} 个文件，已略去 {left} 个。",
     "done.ok": "{n} 个文件已可在 Python 中使用（w.result, w.temp_files）。",
     "done.fail": "{errMsg} (errno {errno})",
+    "kernel.lost": "内核已重启：此选择器及其文件已不存在。请重新运行该单元格以重新开始。",
   },
 };
 

@@ -386,6 +386,22 @@ function render({ model, el }) {
     onCancel();
   };
   root.addEventListener("keydown", onKey);
+
+  // A restarted kernel has forgotten this widget and its files: say so instead of looking alive.
+  /** @type {any} */
+  const kernel = /** @type {any} */ (model).widget_manager?.kernel;
+  /** @param {unknown} _sender @param {string} state */
+  const onKernelStatus = (_sender, state) => {
+    // "starting" after the view exists means a new kernel process (a restart from the server or another tab).
+    if (!["restarting", "autorestarting", "starting", "dead"].includes(state)) return;
+    closed = true;
+    root.classList.add("cm-kernel-lost");
+    for (const button of root.querySelectorAll("button, input")) /** @type {HTMLButtonElement} */ (button).disabled = true;
+    notice.textContent = t("kernel.lost");
+    notice.setAttribute("role", "alert");
+    picker.hidden = false;
+  };
+  kernel?.statusChanged?.connect?.(onKernelStatus);
   confirm.addEventListener("click", onConfirm);
   cancel.addEventListener("click", onCancel);
   again.addEventListener("click", onAgain);
@@ -405,6 +421,7 @@ function render({ model, el }) {
 
   return () => {
     closed = true;
+    kernel?.statusChanged?.disconnect?.(onKernelStatus);
     album.dispose();
     camera.dispose();
     model.off("msg:custom", onKernelMessage);

@@ -69,3 +69,24 @@ def test_a_different_file_with_the_same_name_starts_over_instead_of_mixing_bytes
     page.locator(".cm-confirm").first.click()
     nb.wait_for("w.result is not None", timeout=60)
     assert nb.eval_json("w.temp_files[0].md5") == md5(impostor)
+
+
+def test_kernel_restart_mid_pick_is_shown_and_leaves_no_files_behind(open_notebook, lab, tmp_path: Path) -> None:
+    from choose_media.samples import make_photo
+
+    photo = make_photo(tmp_path / "photo.jpg", (640, 480), orientation=1)
+    nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget(count=2)\nw"])
+    page = nb.page
+    page.set_input_files(".cm-input", [str(photo)])
+    page.wait_for_function(STORED, arg=1, timeout=60_000)
+    store = Path(nb.eval_json("str(w._store.root)"))
+    assert store.is_dir() and any(store.rglob("*.part"))
+    lab.api("POST", f"/api/kernels/{nb.kernel_id}/restart")
+    page.wait_for_selector(".cm-root.cm-kernel-lost", timeout=60_000)
+    assert "Run the cell again to start over" in page.inner_text(".cm-notice")
+    assert page.locator(".cm-confirm").is_disabled()
+    for _ in range(100):  # the old kernel removes its store as it exits
+        if not store.exists():
+            break
+        page.wait_for_timeout(100)
+    assert not store.exists(), "no orphaned temp files after the kernel that owned them exits"

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Final, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,12 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "MAX_FRAME_PIXELS",
+    "MAX_IN_FLIGHT",
     "Frame",
     "FrameCallback",
     "FrameDispatcher",
     "FrameRequest",
-    "MAX_FRAME_PIXELS",
-    "MAX_IN_FLIGHT",
 ]
 
 FrameFormat = Literal["rgba", "jpeg"]
@@ -61,7 +63,7 @@ class Frame:
     format: FrameFormat
     data: bytes
 
-    def to_pil(self) -> "Image.Image":
+    def to_pil(self) -> Image.Image:
         """The frame as an RGB Pillow image."""
         from PIL import Image
 
@@ -72,7 +74,7 @@ class Frame:
         with Image.open(io.BytesIO(self.data)) as im:
             return im.convert("RGB")
 
-    def to_numpy(self, mode: Literal["RGB", "RGBA"] = "RGB") -> "np.ndarray[Any, np.dtype[np.uint8]]":
+    def to_numpy(self, mode: Literal["RGB", "RGBA"] = "RGB") -> np.ndarray[Any, np.dtype[np.uint8]]:
         """The pixels as a new, writable, C-contiguous ``(height, width, 3)`` uint8 array (``mode="RGBA"``: 4).
 
         numpy is imported only here, so it stays an optional dependency.
@@ -102,10 +104,10 @@ class FrameRequest:
     fps: float
     width: int
     height: int
-    format: FrameFormat = "rgba"
+    format: FrameFormat = "jpeg"
 
     @classmethod
-    def create(cls, fps: float, size: Sequence[int], format: str) -> "FrameRequest":
+    def create(cls, fps: float, size: Sequence[int], format: str) -> FrameRequest:
         """Checked values, so a typo fails in the cell that made it rather than silently in the page."""
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps):
             raise ValueError(f"fps must be a number, not {fps!r}")
@@ -151,6 +153,8 @@ class FrameStats:
     skipped: int = 0
     """Frames that arrived faster than a callback's own ``fps`` and were not given to it."""
     invalid: int = 0
+    stale: int = 0
+    """Frames shot for an earlier request (another size or format) that arrived after it changed."""
     errors: int = 0
     arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=64), repr=False)
 
@@ -165,7 +169,7 @@ class FrameStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "received": self.received, "delivered": self.delivered, "dropped_in_browser": self.dropped_in_browser,
-            "skipped": self.skipped, "invalid": self.invalid, "errors": self.errors, "fps": round(self.fps, 2),
+            "skipped": self.skipped, "invalid": self.invalid, "stale": self.stale, "errors": self.errors, "fps": round(self.fps, 2),
         }
 
 
@@ -182,6 +186,9 @@ class FrameDispatcher:
         self._registrations: list[_Registration] = []
         self._clock = clock
         self.stats = FrameStats()
+        # ipykernel 7 may hand comm messages to a subshell thread as well as the main one: callbacks
+        # must still see one frame at a time, in turn.
+        self._delivering = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._registrations)
@@ -246,8 +253,13 @@ class FrameDispatcher:
         """Deliver one ``frame`` message to the callbacks; returns the ``seq`` to acknowledge.
 
         Every frame that names a ``seq`` is acknowledged, also a malformed one or one nobody listens to:
-        an unacknowledged frame would hold one of the browser's few in-flight slots.
+        an unacknowledged frame would hold one of the browser's few in-flight slots.  Callbacks never run
+        concurrently, whichever kernel thread delivers the message.
         """
+        with self._delivering:
+            return self._handle(content, buffers)
+
+    def _handle(self, content: dict[str, Any], buffers: Sequence[memoryview | bytes]) -> int | None:
         seq = _int(content.get("seq"), 0, 2**53)
         dropped = _int(content.get("dropped"), 0, 2**53)
         if dropped:
@@ -256,6 +268,12 @@ class FrameDispatcher:
         if frame is None:
             self.stats.invalid += 1
             return seq
+        wanted = self.request()
+        if not wanted or frame.format != wanted["format"] or frame.width > wanted["width"] or frame.height > wanted[
+            "height"
+        ]:
+            self.stats.stale += 1  # still on its way when the request changed: nobody asked for it
+            return frame.seq
         self.stats.received += 1
         self.stats.arrivals.append(self._clock())
         top_fps = max((r.request.fps for r in self._registrations), default=0.0)
@@ -270,7 +288,7 @@ class FrameDispatcher:
             try:
                 reg.callback(frame)
                 self.stats.delivered += 1
-            except Exception:  # a failing callback is reported, and the stream goes on
+            except Exception:  # noqa: BLE001 - a failing callback is reported, and the stream goes on
                 self._report(reg)
         return frame.seq
 

@@ -43,6 +43,8 @@ class ReceivedMedia:
     sniffed: Sniffed
     info: Union[ImageInfo, VideoInfo]
     name: str = ""
+    max_duration: float | None = None
+    """Seconds a camera clip may last (maxDuration): a transcode never runs longer."""
 
     @property
     def type(self) -> str:
@@ -88,7 +90,9 @@ def compress(
             ))
         if not settings.compress_video:
             return keep_original(store, media, copy=True)
-        video = transcode_video(media.path, store.work_dir, settings.video, on_progress)
+        video = transcode_video(
+            media.path, store.work_dir, settings.video, on_progress, max_duration=media.max_duration
+        )
         video = _smaller_of(media, video, store, settings)
         out = probe_video(video.path)
         stored = store.adopt(video.path, video.ext)
@@ -114,7 +118,7 @@ def _smaller_of(media: ReceivedMedia, video: EncodedMedia, store: TempFileStore,
     if video.path.stat().st_size < media.path.stat().st_size or info.codec not in _COPYABLE_CODECS or not within_cap:
         return video
     try:
-        copied = remux_video(media.path, store.work_dir)
+        copied = remux_video(media.path, store.work_dir, max_duration=media.max_duration)
     except MediaError:
         return video
     video.path.unlink(missing_ok=True)

@@ -277,6 +277,8 @@ def transcode_video(
     work_dir: Path,
     settings: VideoSettings = VideoSettings(),
     on_progress: Callable[[float], None] | None = None,
+    *,
+    max_duration: float | None = None,
 ) -> EncodedMedia:
     """Re-encode ``src`` as a new uuid-named H.264/AAC MP4 in ``work_dir`` that plays everywhere.
 
@@ -300,6 +302,8 @@ def transcode_video(
     else:
         args += ["-an"]
     args += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"]
+    if max_duration is not None:
+        args += ["-t", f"{max_duration:.6f}"]
     args += ["-progress", "pipe:1", "-f", "mp4", f"file:{out}"]
     timeout = TRANSCODE_BASE_TIMEOUT + TRANSCODE_SECONDS_PER_SECOND * info.duration
     with tempfile.TemporaryFile() as stderr:
@@ -364,7 +368,7 @@ def poster_frame(src: Path, dest: Path, *, max_long_edge: int = 320) -> None:
         raise MediaError(Errno.UNSUPPORTED_FILE, f"no frame could be decoded: {_ffmpeg_reason(result.stderr)}")
 
 
-def remux_video(src: Path, work_dir: Path) -> EncodedMedia:
+def remux_video(src: Path, work_dir: Path, *, max_duration: float | None = None) -> EncodedMedia:
     """Copy the video (and first audio) stream unchanged into a new MP4: metadata dropped, index first.
 
     For inputs that re-encoding would only make bigger (already H.264/HEVC within the size cap).
@@ -377,6 +381,8 @@ def remux_video(src: Path, work_dir: Path) -> EncodedMedia:
     args += ["-map", "0:v:0", "-c:v", "copy"]
     args += ["-map", "0:a:0", "-c:a", "copy"] if info.has_audio else ["-an"]
     args += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"]
+    if max_duration is not None:
+        args += ["-t", f"{max_duration:.6f}"]
     args += ["-f", "mp4", f"file:{out}"]
     result = _run(args, TRANSCODE_BASE_TIMEOUT)
     if result.returncode != 0:
