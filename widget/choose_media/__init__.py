@@ -10,6 +10,7 @@ from .options import OPTION_TABLE, InvalidParameterError, normalize_options, opt
 from .profiles import Profile
 from .result import ChooseMediaResult, FailedFile, TempFile
 from .store import resolve_temp_file_path
+from .videos import VideoSettings
 from .widget import ChooseMediaWidget
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "OPTION_TABLE",
     "Profile",
     "TempFile",
+    "VideoSettings",
     "__version__",
     "choose_media",
     "normalize_options",

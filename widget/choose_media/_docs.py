@@ -1,7 +1,9 @@
-"""Keeps the README's generated tables in step with the code: ``python -m choose_media._docs README.md``."""
+"""Keeps the README's generated tables and docs/reference.md in step with the code:
+``python -m choose_media._docs README.md``."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -18,6 +20,44 @@ GENERATED: dict[str, Callable[[], str]] = {
 }
 
 
+def reference_markdown() -> str:
+    """The API reference: every public name of ``choose_media``, its signature and docstring."""
+    import choose_media
+
+    lines = ["# API reference", "", "Generated from the docstrings by `python -m choose_media._docs`; do not edit.", ""]
+    for name in sorted(choose_media.__all__, key=str.lower):
+        obj = getattr(choose_media, name)
+        if name.startswith("__") or isinstance(obj, (str, tuple)):
+            continue
+        lines += _describe(name, obj)
+        if inspect.isclass(obj):
+            for member, value in sorted(public_members(obj).items()):
+                lines += _describe(f"{name}.{member}", value, level="####")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def public_members(cls: type) -> dict[str, object]:
+    """Public methods and properties a class defines or takes from choose-media's own mixins."""
+    members: dict[str, object] = {}
+    for base in reversed(cls.__mro__):
+        if base.__module__.startswith("choose_media"):
+            for member, value in vars(base).items():
+                if not member.startswith("_") and (inspect.isfunction(value) or isinstance(value, property)):
+                    members[member] = value
+    return members
+
+
+def _describe(name: str, obj: object, level: str = "###") -> list[str]:
+    target = obj.fget if isinstance(obj, property) else obj
+    try:
+        signature = str(inspect.signature(target)) if callable(target) and not isinstance(obj, property) else ""
+    except (TypeError, ValueError):
+        signature = ""
+    kind = "class " if inspect.isclass(obj) else "property " if isinstance(obj, property) else ""
+    doc = inspect.getdoc(target) or ""
+    return [f"{level} `{kind}{name}{signature}`", "", doc, ""]
+
+
 def render(text: str) -> str:
     """``text`` with each ``<!-- NAME:start -->...<!-- NAME:end -->`` block regenerated."""
     for name, make in GENERATED.items():
@@ -26,10 +66,14 @@ def render(text: str) -> str:
     return text
 
 
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
+
+
 def main(argv: list[str]) -> int:
     for name in argv or ["README.md"]:
         path = Path(name)
         path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    REFERENCE.write_text(reference_markdown(), encoding="utf-8")
     return 0
 
 

@@ -81,6 +81,7 @@ class ChooseMediaError(Exception):
         return cls(errno, fail_message(detail))
 
     def to_result(self) -> dict[str, Any]:
+        """The seed's ``fail`` object for this error: ``{"errMsg": ..., "errno": ...}``."""
         return {"errMsg": self.errMsg, "errno": self.errno}
 
 

@@ -76,20 +76,25 @@ class Profile:
 
     @property
     def facts(self) -> PlatformFacts | None:
+        """What the seed says of the emulated platform as a whole; ``None`` for the notebook."""
         return PLATFORMS[self.platform] if self.platform else None
 
     @property
     def compresses_video(self) -> bool:
+        """False on Android and PC, which never compress video."""
         return self.facts is None or self.facts.compresses_video
 
     @property
     def reports_media_metadata(self) -> bool:
+        """False on PC, which returns no ``duration``/``width``/``height``."""
         return self.facts is None or self.facts.reports_media_metadata
 
     def older_than(self, version: str) -> bool:
+        """True when an emulated client version is set and is older than ``version``."""
         return self.client_version is not None and self.client_version < parse_version(version)
 
     def describe(self) -> str:
+        """The profile in words, for notes and messages."""
         if self.platform is None:
             return "notebook (every capability on)"
         return f"{self.platform} V{_v(self.client_version)}" if self.client_version else f"{self.platform} (newest)"

@@ -52,9 +52,11 @@ class TempFile:
         return entry
 
     def read_bytes(self) -> bytes:
+        """The stored bytes (compressed when the pick was compressed)."""
         return self.path.read_bytes()
 
     def open(self, mode: Literal["rb"] = "rb") -> IO[bytes]:
+        """The stored file, opened for reading."""
         return open(self.path, mode)
 
     def save(self, dest: str | Path) -> Path:
@@ -95,6 +97,7 @@ class FailedFile:
     errMsg: str  # noqa: N815 - the seed's name
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry of the result's ``failedFiles``."""
         return {"name": self.name, "errno": self.errno, "errMsg": self.errMsg}
 
 
@@ -119,18 +122,22 @@ class ChooseMediaResult:
 
     @property
     def ok(self) -> bool:
+        """True for the seed's success object (``errMsg`` ends with ``:ok``)."""
         return bool(self.result.get("errMsg", "").endswith(":ok"))
 
     @property
     def errMsg(self) -> str:  # noqa: N802 - the seed's name
+        """The seed's ``errMsg``: ``chooseMedia:ok`` or ``chooseMedia:fail ...``."""
         return str(self.result.get("errMsg", ""))
 
     @property
     def errno(self) -> int | None:
+        """The ``errno`` of a ``fail`` result; ``None`` on success."""
         value = self.result.get("errno")
         return int(value) if value is not None else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The seed's result object (a copy)."""
         return dict(self.result)
 
     def __len__(self) -> int:
