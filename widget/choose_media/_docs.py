@@ -60,7 +60,7 @@ def _describe(name: str, obj: object, level: str = "###") -> list[str]:
 
 def render(text: str) -> str:
     """``text`` with each ``<!-- NAME:start -->...<!-- NAME:end -->`` block regenerated."""
-    for name, make in GENERATED.items():
+    for name, make in GENERATED.items():  # "benchmarks" is written by the benchmark run itself
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
         text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
     return text
