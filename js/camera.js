@@ -4,6 +4,7 @@
 
 import { h } from "./dom.js";
 import { FramePump, parseFrameRequest } from "./frames.js";
+import { translator } from "./i18n.js";
 
 /** @typedef {import("./widget.js").SourceContext} SourceContext */
 /** @typedef {import("./widget.js").Source} Source */
@@ -15,7 +16,7 @@ import { FramePump, parseFrameRequest } from "./frames.js";
  *   constraints: MediaStreamConstraints|null, facing: string}} OpenCamera
  */
 /** @typedef {{recorder: MediaRecorder, chunks: Blob[], discard: boolean, startedAt: number,
- *   stopTimer: number, tick: number, max: number|null, mimeType: string}} Recording */
+ *   stopTimer: number, tick: number, max: number|null, mimeType: string, spoken: number|null}} Recording */
 
 /** The errnos of widget/choose_media/errors.py that the camera reports. */
 export const CAMERA_ERRNO = Object.freeze({ PERMISSION_DENIED: 1107003, UNAVAILABLE: 1107004, INSECURE_CONTEXT: 1107005 });
@@ -25,12 +26,26 @@ const IDEAL_SIZE = { width: { ideal: 1920 }, height: { ideal: 1080 } };
 const JPEG_QUALITY = 0.92;
 const TAKE_PHOTO_TIMEOUT_MS = 4000;
 
-export class CameraError extends Error {
-  /** @param {number} errno @param {string} detail */
-  constructor(errno, detail) {
-    super(detail);
+/** English text: the kernel's errMsg is English whatever the UI language, as the seed's is. */
+const EN = translator("en");
+
+/** An error the UI shows in its own language (`key` and `vars` of i18n.js); its message is the English text. */
+class LocalizedError extends Error {
+  /** @param {string} key @param {import("./i18n.js").Vars} [vars] */
+  constructor(key, vars = {}) {
+    super(EN(key, vars));
+    this.key = key;
+    this.vars = vars;
+  }
+}
+
+export class CameraError extends LocalizedError {
+  /** @param {number} errno @param {string} key @param {import("./i18n.js").Vars} [vars] */
+  constructor(errno, key, vars = {}) {
+    super(key, vars);
     this.errno = errno;
-    this.detail = detail;
+    /** English, for `chooseMedia:fail <detail>` */
+    this.detail = this.message;
   }
 }
 
@@ -76,27 +91,21 @@ export function classifyCameraError(err) {
   if (err instanceof CameraError) return err;
   const name = err && typeof err.name === "string" ? err.name : "";
   const why = err && err.message ? ` (${name}: ${err.message})` : name ? ` (${name})` : "";
+  // `why` is the browser's own words (English): kept as they are in both languages.
   if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") {
-    return new CameraError(
-      CAMERA_ERRNO.PERMISSION_DENIED,
-      `camera permission was denied: allow the camera for this page (the camera icon in the address bar or the site settings), then press Retry${why}`,
-    );
+    return new CameraError(CAMERA_ERRNO.PERMISSION_DENIED, "camera.err.permission", { why });
   }
   if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError") {
-    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `no camera was found${why}`);
+    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.not_found", { why });
   }
   if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") {
-    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `the camera could not be started; is another program using it?${why}`);
+    return new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.busy", { why });
   }
-  return new CameraError(CAMERA_ERRNO.UNAVAILABLE, `the camera could not be opened${why || ` (${String(err)})`}`);
+  return new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.open", { why: why || ` (${String(err)})` });
 }
 
 function insecureContextError() {
-  return new CameraError(
-    CAMERA_ERRNO.INSECURE_CONTEXT,
-    `this page (${location.origin}) is not a secure context, so the browser offers no camera. ` +
-      "Open Jupyter over HTTPS, or at http://localhost or http://127.0.0.1 (both count as secure).",
-  );
+  return new CameraError(CAMERA_ERRNO.INSECURE_CONTEXT, "camera.err.insecure", { origin: location.origin });
 }
 
 /** "user", "environment" or "" for a camera, from its capabilities or, failing that, its label. */
@@ -138,14 +147,14 @@ function withTimeout(promise, ms) {
 async function encodeJpeg(source) {
   const width = source.videoWidth || Number(source.width);
   const height = source.videoHeight || Number(source.height);
-  if (!width || !height) throw new Error("the camera has no picture yet");
+  if (!width || !height) throw new LocalizedError("camera.err.no_picture");
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = height;
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   ctx.drawImage(source, 0, 0, width, height); // never mirrored: only the preview is
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
-  if (!blob) throw new Error("the browser could not encode the photo");
+  if (!blob) throw new LocalizedError("camera.err.encode");
   return /** @type {Blob} */ (blob);
 }
 
@@ -161,31 +170,37 @@ function clock(seconds) {
 
 /** @param {SourceContext} ctx @returns {Source} */
 export function createCameraSource(ctx) {
-  const { model } = ctx;
+  const { model, t } = ctx;
   const debug = cameraDebug();
 
-  const video = h("video", { class: "cm-cam-preview", "aria-label": "Camera preview" });
+  const video = h("video", { class: "cm-cam-preview", "aria-label": t("camera.preview") });
   video.muted = true; // never play the microphone back (and muted video may autoplay)
   video.playsInline = true;
   video.autoplay = true;
   const flash = h("div", { class: "cm-cam-flash", "aria-hidden": "true" });
-  const badge = h("div", { class: "cm-cam-badge", role: "timer", hidden: "" });
+  // The badge changes ten times a second: screen readers get whole seconds from `say` instead.
+  const badge = h("div", { class: "cm-cam-badge", "aria-hidden": "true", hidden: "" });
   const stage = h("div", { class: "cm-cam-stage", hidden: "" }, [video, flash, badge]);
   const messageText = h("span", { class: "cm-cam-message-text" });
-  const retry = h("button", { type: "button", class: "cm-cam-retry" }, ["Retry"]);
+  const retry = h("button", { type: "button", class: "cm-cam-retry" }, [t("camera.retry")]);
   const message = h("div", { class: "cm-cam-message", role: "alert", hidden: "" }, [messageText, retry]);
-  const open = h("button", { type: "button", class: "cm-cam-open" }, ["Open camera"]);
-  const device = h("select", { class: "cm-cam-device", "aria-label": "Camera", hidden: "" });
-  const switchCamera = h("button", { type: "button", class: "cm-cam-switch", hidden: "" }, ["Switch camera"]);
-  switchCamera.title = "Switch between the front and the back camera";
-  const shutter = h("button", { type: "button", class: "cm-cam-shutter cm-primary" }, ["Take photo"]);
-  const record = h("button", { type: "button", class: "cm-cam-record", "aria-pressed": "false" }, ["Record video"]);
-  const retake = h("button", { type: "button", class: "cm-cam-retake", hidden: "" }, ["Retake"]);
-  const close = h("button", { type: "button", class: "cm-cam-close", hidden: "" }, ["Close camera"]);
+  const open = h("button", { type: "button", class: "cm-cam-open" }, [t("camera.open")]);
+  const device = h("select", { class: "cm-cam-device", "aria-label": t("camera.device"), hidden: "" });
+  const switchCamera = h("button", { type: "button", class: "cm-cam-switch", hidden: "" }, [t("camera.switch")]);
+  switchCamera.title = t("camera.switch.title");
+  const shutter = h("button", { type: "button", class: "cm-cam-shutter cm-primary" }, [t("camera.shutter")]);
+  // Its label says what it does (Record video / Stop), so it is not also a toggle (aria-pressed).
+  const record = h("button", { type: "button", class: "cm-cam-record" }, [t("camera.record")]);
+  const retake = h("button", { type: "button", class: "cm-cam-retake", hidden: "" }, [t("camera.retake")]);
+  const close = h("button", { type: "button", class: "cm-cam-close", hidden: "" }, [t("camera.close")]);
   const controls = h("div", { class: "cm-cam-controls", hidden: "" }, [
     shutter, record, retake, device, switchCamera, close,
   ]);
-  const el = h("div", { class: "cm-camera", "data-state": "off" }, [open, stage, message, controls]);
+  /** Polite announcements for screen readers: the countdown in whole seconds, photo taken, video recorded. */
+  const say = h("div", { class: "cm-sr-only cm-cam-say", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  const el = h("div", { class: "cm-camera", role: "group", "aria-label": t("camera.label"), "data-state": "off" }, [
+    open, stage, message, controls, say,
+  ]);
 
   let disposed = false;
   /** Bumped by every start and stop: an answer for an older request is stale. */
@@ -209,6 +224,9 @@ export function createCameraSource(ctx) {
   const captures = [];
   /** @type {{size: number, pressed: number, stored?: number}[]} */
   const pendingTimings = [];
+  /** The control that had keyboard focus when the camera (re)started: it gets it back once live. */
+  /** @type {HTMLElement | null} */
+  let refocus = null;
 
   const pump = new FramePump({
     video,
@@ -241,13 +259,15 @@ export function createCameraSource(ctx) {
     controls.hidden = !live();
     shutter.hidden = !wantsImage();
     record.hidden = !wantsVideo();
-    shutter.disabled = state !== "live" || photoBusy;
+    shutter.disabled = state !== "live";
+    // Busy with a photo: aria-disabled, not disabled, which would throw the keyboard focus out of the button.
+    if (photoBusy) shutter.setAttribute("aria-disabled", "true");
+    else shutter.removeAttribute("aria-disabled");
     record.disabled = !live();
-    record.textContent = recording ? "Stop" : "Record video";
-    record.setAttribute("aria-pressed", String(Boolean(recording)));
+    record.textContent = recording ? t("camera.stop") : t("camera.record");
     record.classList.toggle("cm-recording", Boolean(recording));
     retake.hidden = !(recording || captures.length);
-    retake.textContent = recording ? "Discard" : "Retake";
+    retake.textContent = recording ? t("camera.discard") : t("camera.retake");
     close.hidden = !(manual && live());
     const picks = current?.source === "getUserMedia" && !recording;
     device.hidden = !(picks && videoDevices.length > 1);
@@ -256,9 +276,49 @@ export function createCameraSource(ctx) {
     badge.hidden = !recording;
   }
 
+  /** @param {unknown} err @returns {string} why, in the UI's language when it is ours */
+  function explain(err) {
+    return err instanceof LocalizedError ? t(err.key, err.vars) : String(err);
+  }
+
+  /** @param {string} text */
+  function announce(text) {
+    // The same words twice (a second photo) must change the region too, or they are not read again.
+    say.textContent = say.textContent === text ? `${text}\u00a0` : text;
+  }
+
+  // -- keyboard focus: controls that hide while the camera restarts must not leave it on <body> ----
+  /** @returns {HTMLElement | null} the element of this view that has the focus */
+  function focused() {
+    const active = /** @type {Document | ShadowRoot} */ (el.getRootNode()).activeElement;
+    return active instanceof HTMLElement && el.contains(active) ? active : null;
+  }
+
+  /** Focus fell to the page (its control was hidden or disabled), rather than moved on by the user. */
+  function focusLost() {
+    const active = document.activeElement;
+    return !active || active === document.body || active === document.documentElement;
+  }
+
+  /** @param {HTMLElement} node */
+  const usable = (node) =>
+    node.isConnected && !node.hidden && !(/** @type {any} */ (node).disabled) && node.offsetParent !== null;
+
+  /** @param {(HTMLElement | null)[]} candidates the first usable one gets the focus, if focus was lost */
+  function focusFirst(...candidates) {
+    if (!focusLost()) return;
+    candidates.find((node) => node && usable(node))?.focus();
+  }
+
+  function restoreFocus() {
+    const target = refocus;
+    refocus = null;
+    if (target) focusFirst(target, shutter, record);
+  }
+
   /** @param {CameraError} error */
   function showError(error) {
-    messageText.textContent = `Camera unavailable: ${error.detail} (errno ${error.errno})`;
+    messageText.textContent = t("camera.unavailable", { reason: explain(error), errno: error.errno });
     retry.hidden = error.errno === CAMERA_ERRNO.INSECURE_CONTEXT;
     message.hidden = false;
   }
@@ -280,9 +340,12 @@ export function createCameraSource(ctx) {
 
   /** @param {CameraError} error @param {boolean} [report] tell the kernel (which may fail the pick) */
   function fail(error, report = true) {
+    const hadFocus = Boolean(focused() || refocus);
+    refocus = null;
     releaseStream();
     setState("error");
     showError(error);
+    if (hadFocus) focusFirst(retry);
     if (report) safeSend({ kind: "camera_error", errno: error.errno, errMsg: `chooseMedia:fail ${error.detail}` });
   }
 
@@ -311,15 +374,15 @@ export function createCameraSource(ctx) {
   async function streamFromWidget(ref) {
     const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length) : "";
     const manager = /** @type {any} */ (model).widget_manager;
-    if (!id || !manager) throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream is not a widget of this page");
+    if (!id || !manager) throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.not_widget");
     const other = await manager.get_model(id);
     if (!other || typeof other.captureStream !== "function") {
-      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream has no media stream (is it an ipywebrtc stream?)");
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.no_stream");
     }
     /** @type {MediaStream} */
     const stream = await Promise.resolve(other.captureStream());
     if (!stream || !stream.getVideoTracks().length) {
-      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera_stream carries no video");
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.no_video");
     }
     remember(debug.borrowed, stream);
     const constraints = typeof other.get === "function" ? other.get("constraints") ?? null : null;
@@ -332,7 +395,7 @@ export function createCameraSource(ctx) {
     if (!window.isSecureContext) throw insecureContextError();
     const media = navigator.mediaDevices;
     if (!media || typeof media.getUserMedia !== "function") {
-      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "this browser offers no camera (navigator.mediaDevices is missing)");
+      throw new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.no_api");
     }
     const facing = facingOverride ?? (model.get("camera_device") === "front" ? "user" : "environment");
     /** @type {MediaTrackConstraints} */
@@ -384,7 +447,7 @@ export function createCameraSource(ctx) {
     }
     const activeId = /** @type {any} */ (current?.stream.getVideoTracks()[0]?.getSettings?.() ?? {}).deviceId ?? "";
     device.replaceChildren(
-      ...videoDevices.map((d, i) => h("option", { value: d.deviceId }, [d.label || `Camera ${i + 1}`])),
+      ...videoDevices.map((d, i) => h("option", { value: d.deviceId }, [d.label || t("camera.device.n", { n: i + 1 })])),
     );
     if (activeId) device.value = activeId;
     const mirrored = currentFacing() === "user"; // a selfie preview is mirrored; saved media never is
@@ -399,11 +462,12 @@ export function createCameraSource(ctx) {
     // A recording in progress is kept; with something shot, the pick is not failed.
     const shot = captures.length > 0 || recording !== null;
     if (recording) stopRecording(false);
-    fail(new CameraError(CAMERA_ERRNO.UNAVAILABLE, "the camera stopped"), !shot);
+    fail(new CameraError(CAMERA_ERRNO.UNAVAILABLE, "camera.err.stopped"), !shot);
   }
 
   async function start() {
     const req = ++requestId;
+    refocus = focused() ?? refocus; // e.g. Open camera, the device picker, Switch camera
     releaseStream();
     clearMessage();
     setState("starting");
@@ -421,6 +485,7 @@ export function createCameraSource(ctx) {
       setState("live");
       await refreshDevices(req);
       if (req !== requestId) return;
+      restoreFocus();
       pump.configure(parseFrameRequest(model.get("frame_request")), true);
       sendState("live");
     } catch (err) {
@@ -443,6 +508,7 @@ export function createCameraSource(ctx) {
 
   function stop() {
     requestId += 1; // a getUserMedia still pending is now stale: its tracks are stopped when it answers
+    refocus = null;
     const wasLive = current !== null;
     releaseStream();
     if (state !== "off") {
@@ -467,6 +533,7 @@ export function createCameraSource(ctx) {
     captures.push(file);
     ctx.addFiles([file], "camera");
     render();
+    announce(t(file.type.startsWith("video/") ? "camera.say.video" : "camera.say.photo"));
   }
 
   async function takePhoto() {
@@ -508,7 +575,7 @@ export function createCameraSource(ctx) {
       pendingTimings.push(timing);
       capture(new File([blob], `photo-${stamp()}.jpg`, { type: "image/jpeg" }));
     } catch (err) {
-      messageText.textContent = `The photo could not be taken: ${err}`;
+      messageText.textContent = t("camera.photo_failed", { reason: explain(err) });
       retry.hidden = true;
       message.hidden = false;
     } finally {
@@ -528,7 +595,7 @@ export function createCameraSource(ctx) {
     try {
       recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
     } catch (err) {
-      messageText.textContent = `Recording is not possible in this browser: ${err}`;
+      messageText.textContent = t("camera.record_failed", { reason: explain(err) });
       retry.hidden = true;
       message.hidden = false;
       return;
@@ -537,7 +604,7 @@ export function createCameraSource(ctx) {
     const max = typeof maxSetting === "number" && maxSetting > 0 ? maxSetting : null; // null: no limit
     const fps = /** @type {any} */ (stream.getVideoTracks()[0]?.getSettings?.() ?? {}).frameRate || 30;
     /** @type {Recording} */
-    const rec = { recorder, chunks: [], discard: false, startedAt: 0, stopTimer: 0, tick: 0, max, mimeType };
+    const rec = { recorder, chunks: [], discard: false, startedAt: 0, stopTimer: 0, tick: 0, max, mimeType, spoken: null };
     recording = rec;
     recorder.addEventListener("dataavailable", (e) => {
       if (e.data && e.data.size) rec.chunks.push(e.data);
@@ -553,15 +620,33 @@ export function createCameraSource(ctx) {
     recorder.addEventListener("error", () => stopRecording(false));
     recorder.start();
     setState("recording");
-    badge.textContent = max !== null ? `● REC ${clock(max)} left` : "● REC 0:00";
+    badge.textContent = max !== null ? t("camera.rec.left", { time: clock(max) }) : t("camera.rec", { time: clock(0) });
   }
 
   function showCountdown() {
     const rec = recording;
     if (!rec || !rec.startedAt) return;
     const elapsed = (performance.now() - rec.startedAt) / 1000;
-    badge.textContent = rec.max !== null ? `● REC ${clock(rec.max - elapsed)} left` : `● REC ${clock(elapsed)}`;
+    badge.textContent =
+      rec.max !== null ? t("camera.rec.left", { time: clock(rec.max - elapsed) }) : t("camera.rec", { time: clock(elapsed) });
     el.dataset.remaining = rec.max !== null ? String(Math.max(0, Math.ceil(rec.max - elapsed))) : "";
+    speakCountdown(rec, elapsed);
+  }
+
+  /**
+   * The countdown for screen readers, politely and in whole seconds: at the start, then every second of
+   * the last ten and every tenth before (without maxDuration: the time recorded, every ten seconds).
+   * @param {Recording} rec @param {number} elapsed
+   */
+  function speakCountdown(rec, elapsed) {
+    const whole = rec.max !== null ? Math.ceil(rec.max - elapsed) : Math.floor(elapsed);
+    if (whole === rec.spoken) return;
+    const first = rec.spoken === null;
+    rec.spoken = whole;
+    if (rec.max !== null) {
+      if (whole > 0 && (first || whole <= 10 || whole % 10 === 0)) announce(t("camera.say.left", { n: whole }));
+    } else if (first) announce(t("camera.say.recording"));
+    else if (whole % 10 === 0) announce(t("camera.say.elapsed", { time: clock(whole) }));
   }
 
   /** @param {boolean} discard */
@@ -572,6 +657,7 @@ export function createCameraSource(ctx) {
     clearTimeout(rec.stopTimer);
     clearInterval(rec.tick);
     recording = null;
+    if (discard) announce(t("camera.say.discarded"));
     if (rec.recorder.state !== "inactive") rec.recorder.stop();
     delete el.dataset.remaining;
     if (state === "recording") setState(current ? "live" : "off");
@@ -602,10 +688,13 @@ export function createCameraSource(ctx) {
     update();
   };
   const onClose = () => {
+    const hadFocus = focused() !== null;
     userOpened = false;
     stop();
+    if (hadFocus) focusFirst(open);
   };
   const onRetry = () => {
+    refocus = focused(); // Retry hides with the message: the focus goes on to the camera's controls
     clearMessage();
     if (state === "error") setState("off");
     userOpened = true;
@@ -627,6 +716,7 @@ export function createCameraSource(ctx) {
   const onRetake = () => {
     if (recording) {
       stopRecording(true);
+      focusFirst(record); // Discard hides when nothing was shot before it
       return;
     }
     while (captures.length) {
@@ -634,7 +724,7 @@ export function createCameraSource(ctx) {
       if (ctx.removeFiles([file]) > 0) break; // skip captures the user already removed from the list
     }
     render();
-    shutter.focus();
+    (usable(shutter) ? shutter : record).focus(); // take it again
   };
   const onCameraOption = () => {
     chosenDeviceId = null;

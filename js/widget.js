@@ -323,6 +323,8 @@ function render({ model, el }) {
       return !waiting;
     });
     const maxSize = model.get("max_file_size");
+    const maxPick = model.get("max_pick_size");
+    let picked = items.filter((it) => it.state !== "error").reduce((sum, it) => sum + (it.expectedSize ?? it.file.size), 0);
     const taken = incoming.slice(0, roomFor(source, incoming.length));
     for (const file of taken) {
       const item = makeItem(file, source);
@@ -331,7 +333,12 @@ function render({ model, el }) {
       if (file.size === 0) markError(item, t("item.empty"));
       else if (file.size > maxSize) {
         markError(item, t("item.too_large", { limit: formatBytes(maxSize) }));
-      } else queue.push(item);
+      } else if (picked + file.size > maxPick) {
+        markError(item, t("item.pick_too_large", { limit: formatBytes(maxPick) }));
+      } else {
+        picked += file.size;
+        queue.push(item);
+      }
     }
     syncState();
     pump();

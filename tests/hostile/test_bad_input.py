@@ -113,3 +113,14 @@ def test_uploaded_names_never_become_paths(tmp_path: Path, good: Path, name: obj
     assert result["tempFiles"][0]["tempFilePath"].startswith("ttfile://temp/")
     assert "passwd" not in str(f.path) and "\x00" not in f.name and len(f.name) <= 255
     assert not (tmp_path / "etc").exists()
+
+
+def test_the_pick_as_a_whole_has_a_limit_too(tmp_path: Path, good: Path) -> None:
+    data = good.read_bytes()
+    b = FakeBrowser(tmp_path / "store", max_pick_size=len(data) * 3 // 2, sizeType=["original"])
+    assert b.upload("one", data)[-1]["kind"] == "stored"
+    (refused,) = b.msg({"kind": "begin", "id": "two", "size": len(data), "source": "album"})
+    assert refused["errno"] == Errno.FILE_TOO_LARGE and "for one pick" in refused["errMsg"]
+    assert b.confirm(["one"])["errMsg"] == "chooseMedia:ok"
+    headless = ChooseMediaWidget(max_pick_size=len(data) * 3 // 2).pick_files([good, good])
+    assert headless["errno"] == Errno.FILE_TOO_LARGE

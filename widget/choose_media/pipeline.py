@@ -21,6 +21,8 @@ from .videos import VideoInfo, VideoSettings, poster_frame, probe_video, remux_v
 
 #: Largest file accepted by default, per file (2 GiB). Configurable with ``max_file_size``.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
+#: Largest total of one pick by default (8 GiB). Configurable with ``max_pick_size``.
+DEFAULT_MAX_PICK_SIZE = 8 * 1024**3
 
 
 @dataclass(frozen=True)

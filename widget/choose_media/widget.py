@@ -24,6 +24,7 @@ from .profiles import Profile, apply_profile, effective_value
 from .videos import VideoSettings
 from .pipeline import (
     DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_MAX_PICK_SIZE,
     MediaProcessor,
     PipelineSettings,
     ReceivedMedia,
@@ -56,7 +57,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
     Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
     ``mediaType``, ``sourceType``, ``count``, ``sizeType``, ``maxDuration``, ``cameraDevice``,
     ``isSaveToAlbum``; see ``choose_media.options.OPTION_TABLE``. ``success``, ``fail`` and ``complete``
-    are called like the seed says. ``max_file_size`` (bytes) limits each file; ``image_settings``
+    are called like the seed says. ``max_file_size`` (bytes) limits each file and ``max_pick_size`` all files of one pick; ``image_settings``
     tunes compression. ``result`` is ``None`` until the user confirms or cancels.
     """
 
@@ -76,6 +77,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         ("", "en", "zh-CN", "zh"), default_value="", help="UI language; empty: the browser's language."
     ).tag(sync=True)
     max_file_size = traitlets.Int(DEFAULT_MAX_FILE_SIZE).tag(sync=True)
+    max_pick_size = traitlets.Int(DEFAULT_MAX_PICK_SIZE, help="Bytes all files of one pick may add up to.").tag(sync=True)
     chunk_size = traitlets.Int(CHUNK_SIZE).tag(sync=True)
     chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT).tag(sync=True)
     status = traitlets.Unicode("idle", help="idle, processing or done").tag(sync=True)
@@ -92,6 +94,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         platform: str | None = None,
         client_version: str | None = None,
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        max_pick_size: int = DEFAULT_MAX_PICK_SIZE,
         image_settings: ImageSettings | None = None,
         video_settings: VideoSettings | None = None,
         store: TempFileStore | None = None,
@@ -115,6 +118,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         self.profile_notes = notes
         super().__init__(
             **values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size,
+            max_pick_size=max_pick_size,
             camera_stream=camera_stream, lang=lang,
         )
         self._settings = PipelineSettings(
@@ -190,6 +194,11 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         if len(sources) > self.count:
             return self._set_result(
                 fail_result(Errno.INVALID_PARAMETER, f"{len(sources)} files picked, but count is {self.count}")
+            )
+        total = sum(Path(p).stat().st_size for p in sources if Path(p).is_file())
+        if total > self.max_pick_size:
+            return self._set_result(
+                fail_result(Errno.FILE_TOO_LARGE, f"the pick is {total} bytes, over its limit of {self.max_pick_size}")
             )
         self._reset_pick()
         self.status = "processing"
@@ -379,8 +388,16 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         # count limits album picks only; the seed says it does not apply to the camera.
         if source == "album" and self._album_pending() >= self.count:
             raise MediaError(Errno.INVALID_PARAMETER, f"no more than count={self.count} files can be picked")
-        if isinstance(size, int) and not isinstance(size, bool) and size > self.max_file_size:
-            raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {self.max_file_size} bytes")
+        if isinstance(size, int) and not isinstance(size, bool):
+            if size > self.max_file_size:
+                raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {self.max_file_size} bytes")
+            held = sum(t.declared_size for t in self._transfers.values())
+            held += sum(m.path.stat().st_size for m in self._received.values())
+            if held + size > self.max_pick_size:
+                raise MediaError(
+                    Errno.FILE_TOO_LARGE,
+                    f"the pick would be {held + size} bytes, over the limit of {self.max_pick_size} bytes for one pick",
+                )
 
     def _msg_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
