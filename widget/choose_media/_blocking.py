@@ -37,10 +37,10 @@ class _Widget(Protocol):
 
 def _kernel() -> Any:
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:
         return None
-    shell = get_ipython()
+    shell = get_ipython()  # type: ignore[no-untyped-call]
     return getattr(shell, "kernel", None) if shell is not None else None
 
 
@@ -159,8 +159,11 @@ def _wait_on_private_subshell(kernel: Any, widget: _Widget, timeout: float | Non
         routes_comms = router is not None and "_reply_subshell_for" in inspect.getsource(router)
     except (OSError, TypeError):
         routes_comms = False
-    if None in (channel, manager, loop, create, delete, comm) or not routes_comms:
+    if channel is None or manager is None or loop is None or create is None or delete is None or comm is None:
+        routes_comms = False
+    if not routes_comms:
         raise _unsupported(f"this ipykernel ({_version()}) has no subshell routing for comms")
+    assert create is not None and delete is not None and comm is not None
 
     global last_private_subshell
     subshell_id: str = _call_on_loop(loop, create)
@@ -184,8 +187,8 @@ def _wait_on_private_subshell(kernel: Any, widget: _Widget, timeout: float | Non
 
 def _version() -> str:
     try:
-        import ipykernel
+        from importlib.metadata import version
 
-        return str(ipykernel.__version__)
+        return version("ipykernel")
     except Exception:  # pragma: no cover - only for the message
         return "unknown version"

@@ -16,5 +16,5 @@ async def choose_media(*, timeout: float | None = None, **options: Any) -> dict[
     from IPython.display import display
 
     widget = ChooseMediaWidget(**options)
-    display(widget)
+    display(widget)  # type: ignore[no-untyped-call]
     return await widget.wait_async(timeout)

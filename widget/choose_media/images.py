@@ -312,11 +312,11 @@ def _to_8bit(im: Image.Image) -> Image.Image:
         wide = im.convert("I")
         high = wide.getextrema()[1]
         peak = 65535 if im.mode.startswith("I;16") or float(high) > 255 else 255  # type: ignore[arg-type]
-        return wide.point(lambda v: v * (255 / peak)).convert("L")  # type: ignore[no-any-return]
+        return wide.point(lambda v: v * (255 / peak)).convert("L")
     if im.mode == "F":
         high = im.getextrema()[1]
         scale = 255.0 if float(high) <= 1.0 else 1.0  # type: ignore[arg-type]
-        return im.point(lambda v: v * scale).convert("L")  # type: ignore[no-any-return]
+        return im.point(lambda v: v * scale).convert("L")
     return im
 
 

@@ -137,7 +137,7 @@ def keep_original(store: TempFileStore, media: ReceivedMedia, *, copy: bool = Fa
     stored = store.adopt(source, media.sniffed.ext, md5)
     duration = round(info.duration, 3) if isinstance(info, VideoInfo) else None
     return _with_thumbnail(store, TempFile(
-        stored.temp_file_path, stored.path, media.sniffed.type, stored.size, stored.md5,  # type: ignore[arg-type]
+        stored.temp_file_path, stored.path, media.sniffed.type, stored.size, stored.md5,
         width=info.width, height=info.height, duration=duration, name=media.name,
     ))
 

@@ -51,7 +51,7 @@ def _display_name(name: Any) -> str:
     return text[:_MAX_NAME]
 
 
-class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # type: ignore[misc]
+class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
     """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
 
     Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
@@ -319,7 +319,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):  # 
         self._received.clear()
         self._sources.clear()
         self._temp_files, self._failed = [], []
-        self.result = None
+        self.result = None  # type: ignore[assignment]  # the trait allows None: no pick yet
         self.status = "idle"
         self.status_text = ""
 
