@@ -327,6 +327,22 @@ def test_insecure_context_is_explained(open_notebook, browser) -> None:
     assert nb.eval_json("both.result") is None
 
 
+def test_camera_errors_in_chinese_keep_the_english_errmsg(open_notebook, browser) -> None:
+    staged = _InitScriptBrowser(browser, "Object.defineProperty(window, 'isSecureContext', {get: () => false});")
+    nb = open_notebook(
+        widget_cells("sourceType=['album', 'camera'], mediaType=['image'], lang='zh-CN'"), browser=staged
+    )
+    page = nb.page
+    page.click(".cm-cam-open")
+    message = page.locator(".cm-cam-message:not([hidden])")
+    message.wait_for()
+    text = message.inner_text()
+    assert text.startswith("无法使用相机：此页面") and "不是安全上下文" in text and "(errno 1107005)" in text
+    assert "http://localhost 或 http://127.0.0.1" in text
+    error = nb.wait_for("w.camera_error")
+    assert error["errno"] == 1107005 and "is not a secure context" in error["errMsg"]  # the kernel's stays English
+
+
 FRAME_RECORDER = (
     "import time\n"
     "def recorder(store):\n"
@@ -467,7 +483,7 @@ def test_save_to_album_retake_and_discard(open_notebook, camera_browser) -> None
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     page.click(".cm-cam-shutter")
     page.wait_for_function("() => document.querySelectorAll('.cm-item').length === 1")
-    page.wait_for_selector(".cm-cam-shutter:not([disabled])")
+    page.wait_for_selector(".cm-cam-shutter:not([disabled]):not([aria-disabled=true])")  # busy: aria-disabled
     page.click(".cm-cam-shutter")
     page.wait_for_function("() => document.querySelectorAll('.cm-item').length === 2")
     page.click(".cm-cam-retake")  # discards the last shot

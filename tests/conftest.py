@@ -1,4 +1,6 @@
-"""Fixtures for real-browser tests of anywidgets in a real JupyterLab.
+"""Fixtures for real-browser tests of anywidgets in a real JupyterLab (tests/browser, and the browser
+cases of tests/hostile and tests/benchmarks). One definition for the whole test tree, so one Playwright
+runs per session.
 
     def test_something(open_notebook):
         nb = open_notebook(["import anywidget", "w = MyWidget(); w"])
@@ -13,7 +15,7 @@ Fixtures
     open_notebook   function factory ``open_notebook(cells, name=None, browser=None, *, wait=True, ...)``
                     -> harness.NotebookSession (closed, and its kernel shut down, after the test)
 
-All tests in this folder get the ``browser`` marker (``-m "not browser"`` skips them).  They
+All tests in tests/browser get the ``browser`` marker (``-m "not browser"`` skips them).  They
 are skipped when Playwright or Chromium is missing.  On failure a screenshot, the browser console
 and the server log tail are written to ``test-artifacts/`` and the console is added to the report.
 """
@@ -27,7 +29,7 @@ from typing import Sequence
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "browser"
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
