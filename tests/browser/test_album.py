@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from choose_media.videos import ffmpeg_exe
+from big_media import big_mp4
+
+from choose_media.store import file_md5
 
 SHARED_MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
 SHAPE = re.compile(r"^ttfile://temp/[0-9a-f-]{36}-([0-9a-f]{32})\.([a-z0-9]+)$")
@@ -18,12 +17,7 @@ BIG = 200 * 1024 * 1024
 ALL_STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
 
 
-def md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+md5 = file_md5
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +38,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "alpha": make_transparent_png(folder / "transparent.png"),
             "video": make_video(folder / "video.mp4"),
         }
-    # 200 MiB: a real MP4 (index first) followed by a 'free' box of random bytes, so the kernel
-    # recognises and probes it without reading it all, and every byte still has to arrive.
-    small = folder / "small.mp4"
-    subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(small)],
-        check=True,
-    )
-    big = folder / "big.mp4"
-    with open(big, "wb") as out:
-        out.write(small.read_bytes())
-        pad = BIG - small.stat().st_size
-        out.write(pad.to_bytes(4, "big") + b"free")
-        left = pad - 8
-        while left:
-            n = min(left, 8 << 20)
-            out.write(os.urandom(n))
-            left -= n
+    # 200 MiB of real media that every byte of has to arrive (see big_media.big_mp4)
+    big = big_mp4(folder / "big.mp4", BIG)
     files["big"] = big
     return files
 

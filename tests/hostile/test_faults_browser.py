@@ -3,21 +3,17 @@ and the transfer resumes from what the kernel already has when the same file is 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 from big_media import big_mp4
 
+from choose_media.store import file_md5
+
 STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
 
 
-def md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+md5 = file_md5
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import media_fixtures as fx
 import pytest
 from big_media import big_mp4
 
+from choose_media.store import file_md5
+
 STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
 
 
-def md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+md5 = file_md5
 
 
 def test_twenty_files_in_one_pick(open_notebook, tmp_path: Path) -> None:
