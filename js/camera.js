@@ -185,7 +185,10 @@ export function createCameraSource(ctx) {
   const retry = h("button", { type: "button", class: "cm-cam-retry" }, [t("camera.retry")]);
   const message = h("div", { class: "cm-cam-message", role: "alert", hidden: "" }, [messageText, retry]);
   const open = h("button", { type: "button", class: "cm-cam-open" }, [t("camera.open")]);
-  const device = h("select", { class: "cm-cam-device", "aria-label": t("camera.device"), hidden: "" });
+  // JupyterLab's command-mode shortcuts (arrows, letters) would take the keys a <select> is driven by.
+  const device = h("select", {
+    class: "cm-cam-device", "aria-label": t("camera.device"), "data-lm-suppress-shortcuts": "true", hidden: "",
+  });
   const switchCamera = h("button", { type: "button", class: "cm-cam-switch", hidden: "" }, [t("camera.switch")]);
   switchCamera.title = t("camera.switch.title");
   const shutter = h("button", { type: "button", class: "cm-cam-shutter cm-primary" }, [t("camera.shutter")]);
