@@ -16,6 +16,7 @@ The one module that touches kernel internals, so that the rest of the package ne
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import threading
 import time
@@ -37,10 +38,10 @@ class _Widget(Protocol):
 
 def _kernel() -> Any:
     try:
-        from IPython.core.getipython import get_ipython
+        getipython: Any = importlib.import_module("IPython.core.getipython")
     except ImportError:
         return None
-    shell = get_ipython()  # type: ignore[no-untyped-call]
+    shell = getipython.get_ipython()
     return getattr(shell, "kernel", None) if shell is not None else None
 
 

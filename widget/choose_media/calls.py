@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from .widget import ChooseMediaWidget
@@ -13,8 +14,8 @@ async def choose_media(*, timeout: float | None = None, **options: Any) -> dict[
     Resolves with the seed's success object when the user confirms; raises ``ChooseMediaError``
     on cancel or failure (after the seed's ``fail``/``complete`` callbacks, if given).
     """
-    from IPython.display import display
+    ipython_display: Any = importlib.import_module("IPython.display")  # typed or not, by IPython version
 
     widget = ChooseMediaWidget(**options)
-    display(widget)  # type: ignore[no-untyped-call]
+    ipython_display.display(widget)
     return await widget.wait_async(timeout)
