@@ -27,5 +27,5 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 
 log "installing choose-media and its test tools into .venv (pip)"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,demo]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,demo,bench]"
 log "ready"

@@ -1,0 +1,92 @@
+"""Generated inputs: padded MP4s of exact sizes, a 12 MP photo, a 720p clip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from choose_media.videos import ffmpeg_exe
+
+MIB = 1024 * 1024
+SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+ROMMEL = SHARED_MEDIA / "images" / "rommel.jpg"
+COCKATOO = SHARED_MEDIA / "videos" / "cockatoo.mp4"
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def padded_mp4(folder: Path, size: int) -> Path:
+    """A real MP4 (index first) followed by a ``free`` box of random bytes, ``size`` bytes in all.
+
+    choose-media recognises and probes it without reading it all, yet every byte has to travel.
+    """
+    path = folder / f"padded-{size // MIB}MiB.mp4"
+    if path.exists() and path.stat().st_size == size:
+        return path
+    small = folder / "small.mp4"
+    if not small.exists():
+        _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1", "-c:v", "libx264",
+                "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(small))
+    head = small.read_bytes()
+    pad = size - len(head)
+    if pad < 8:
+        raise ValueError(f"{size} bytes is smaller than the {len(head)}-byte MP4 it pads")
+    with open(path, "wb") as out:
+        out.write(head)
+        out.write(pad.to_bytes(4, "big") + b"free")
+        left = pad - 8
+        while left:
+            n = min(left, 8 * MIB)
+            out.write(os.urandom(n))
+            left -= n
+    return path
+
+
+def photo_12mp(folder: Path, *, variant: int = 0) -> Path:
+    """A 4000x3000 (12 MP) JPEG, q92, stored sideways with EXIF orientation 6 (as phones do).
+
+    Upscaled from ``shared/media/images/rommel.jpg`` (a real 3072x2304 photo with orientation 6), or a
+    synthesised photo-like picture when the shared media are missing.  ``variant`` shifts the crop and
+    brightness so nine files are nine different photos.
+    """
+    from PIL import Image, ImageEnhance
+
+    path = folder / f"photo12mp-{variant}.jpg"
+    if path.exists():
+        return path
+    if ROMMEL.exists():
+        with Image.open(ROMMEL) as src:
+            exif = src.getexif()
+            im = src.convert("RGB")
+    else:
+        from choose_media.samples import make_photo
+
+        tmp = make_photo(folder / "synth.jpg", (3072, 2304))
+        with Image.open(tmp) as src:
+            exif = src.getexif()
+            im = src.convert("RGB")
+    exif[0x0112] = 6
+    for tag in (0xA002, 0xA003):  # stale pixel dimensions
+        exif.pop(tag, None)
+    w, h = im.size
+    dx, dy = (variant * 37) % 64, (variant * 23) % 48
+    im = im.crop((dx, dy, w - 64 + dx, h - 48 + dy)).resize((4000, 3000), Image.Resampling.BICUBIC)
+    if variant:
+        im = ImageEnhance.Brightness(im).enhance(1 + 0.02 * (variant - 4))
+    im.save(path, "JPEG", quality=92, exif=exif.tobytes())
+    return path
+
+
+def clip_720p(folder: Path, seconds: float = 10.0) -> Path:
+    """``seconds`` of 1280x720 30 fps H.264 + AAC, with grain so it compresses like a camera's video."""
+    path = folder / f"clip720p-{seconds:g}s.mp4"
+    if path.exists():
+        return path
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+            "-vf", "noise=alls=5:allf=t", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(path))
+    return path

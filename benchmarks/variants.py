@@ -1,0 +1,124 @@
+"""Experimental builds of choose-media's front-end, for profiling the transfer (never shipped).
+
+Each variant is ``js/`` copied to a temp folder, ``js/transfer.js`` edited by regular-expression
+replacements (indentation-agnostic, each must match exactly once), and bundled with the project's own
+esbuild command line.  An edit that no longer matches (the source moved on) makes the variant
+unavailable, with the reason, rather than silently measuring something else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ESBUILD = REPO / "node_modules" / ".bin" / "esbuild"
+
+Edit = tuple[str, str]  # (regex, replacement) applied once to js/transfer.js, or (path: regex, replacement)
+
+_NOTE = (
+    "const __note = (what) => (globalThis.__cmTimeline ??= []).push([what, performance.timeOrigin + performance.now()]);\n"
+)
+_MD5_UPDATE = r"md5\.update\(new Uint8Array\(buffer\)\);"
+_SEND_END = r'this\.model\.send\(\{ kind: "end", id, md5: md5\.hex\(\) \}\);'
+_AWAIT_ACK = r'await this\.until\(\(m\) => m\.kind === "ack"\);'
+
+#: Timeline notes (``globalThis.__cmTimeline``: [what, epoch ms]) at each step of ``Transfer.run``; each is
+#: applied only if its anchor is there.
+TIMELINE: list[Edit] = [
+    (r"(const buffer = await next;)", r'\1 __note("read");'),
+    (f"({_MD5_UPDATE})", r'\1 __note("md5");'),
+    (r'(this\.model\.send\(\{ kind: "chunk", id, offset: sent \}, undefined, \[buffer\]\);)', r'\1 __note("sent");'),
+    (r'(if \(msg\.kind === "ack" && typeof msg\.received === "number"\))',
+     r'if (msg.kind === "ack") __note("ack");\n    \1'),
+    (f"({_SEND_END})", r'__note("end"); \1'),
+]
+
+#: No md5 in the browser at all (the kernel then refuses the file at ``end``: measure to the last byte).
+NO_JS_MD5: list[Edit] = [(_MD5_UPDATE, "")]
+
+_WORKER_JS = """
+function hashInWorker(file, chunk) {
+  const source = MD5_SOURCE + `
+onmessage = async (e) => {
+  const { file, chunk } = e.data;
+  const md5 = new Md5();
+  for (let o = 0; o < file.size; o += chunk) md5.update(new Uint8Array(await file.slice(o, o + chunk).arrayBuffer()));
+  postMessage(md5.hex());
+};`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+    worker.onmessage = (e) => { resolve(e.data); worker.terminate(); };
+    worker.onerror = (e) => { reject(new Error(String(e.message))); worker.terminate(); };
+    worker.postMessage({ file, chunk });
+  });
+}
+"""
+
+#: md5 computed in a Web Worker from the File itself, in parallel with sending; awaited before ``end``.
+WORKER_MD5: list[Edit] = [
+    (_MD5_UPDATE, ""),
+    (r"(\n(\s*)let sent = 0;\n)", r"\1\2const hashing = hashInWorker(file, this.chunkSize);\n"),
+    (_SEND_END, r'this.model.send({ kind: "end", id, md5: await hashing });'),
+]
+
+#: No round trip before the first chunk (``begin`` is not awaited) nor before ``end`` (sent right after the
+#: last chunk, not after its ack): the kernel handles one comm's messages in order, so both stay valid.
+PIPELINED: list[Edit] = [
+    (r'(kind: "begin"[^\n]*\n)\s*' + _AWAIT_ACK + r"\n", r"\1"),
+    (r"\n\s*while \(this\.acked < file\.size\) \{\s*" + _AWAIT_ACK + r"\s*this\.onProgress\(sent, this\.acked\);\s*\}",
+     ""),
+]
+
+
+#: No video thumbnail in the picker's list (the ``<video>`` poster starts Chromium's media pipeline).
+NO_VIDEO_THUMB: list[Edit] = [(r"widget.js: video\.src = url;", "")]
+
+
+class VariantUnavailable(RuntimeError):
+    pass
+
+
+def build(name: str, edits: list[Edit], *, timeline: bool = True, out_dir: Path | None = None) -> Path:
+    """Bundle ``js/`` with ``edits`` applied to ``transfer.js`` (plus the ``TIMELINE`` notes);
+    returns the path of the ESM file."""
+    if not ESBUILD.exists():
+        raise VariantUnavailable("node_modules/.bin/esbuild is missing (run scripts/setup.sh)")
+    work = Path(tempfile.mkdtemp(prefix=f"choose-media-variant-{name}-")) if out_dir is None else out_dir
+    src = work / "js"
+    shutil.copytree(REPO / "js", src, dirs_exist_ok=True)
+    for pattern, repl in edits:  # edits of other files first ("widget.js: regex")
+        target, sep, rest = pattern.partition(": ")
+        if sep and target.endswith(".js") and target != "transfer.js" and "(" not in target:
+            f = src / target
+            other, n = re.subn(rest, repl, f.read_text(), count=1)
+            if n != 1:
+                raise VariantUnavailable(f"variant {name}: js/{target} no longer matches /{rest[:60]}/")
+            f.write_text(other)
+    transfer = src / "transfer.js"
+    text = transfer.read_text()
+    for pattern, repl in edits:
+        target, sep, _ = pattern.partition(": ")
+        if sep and target.endswith(".js") and target != "transfer.js" and "(" not in target:
+            continue
+        text, n = re.subn(pattern.removeprefix("transfer.js: "), repl, text, count=1)
+        if n != 1:
+            raise VariantUnavailable(f"variant {name}: js/transfer.js no longer matches /{pattern[:60]}/")
+    for pattern, repl in TIMELINE if timeline else []:
+        text = re.sub(pattern, repl, text, count=1)
+    text = _NOTE + text
+    if "hashInWorker" in text:
+        md5_source = re.sub(r"^export\s+", "", (src / "md5.js").read_text(), flags=re.M)
+        text += _WORKER_JS.replace("MD5_SOURCE", json.dumps(md5_source))
+    transfer.write_text(text)
+    outdir = work / "static"
+    subprocess.run(
+        [str(ESBUILD), str(src / "widget.js"), "--bundle", "--format=esm", "--target=es2020", "--minify",
+         f"--outdir={outdir}", "--entry-names=widget", "--log-level=error"],
+        check=True, cwd=REPO,
+    )
+    return outdir / "widget.js"
