@@ -15,6 +15,7 @@ import base64
 import itertools
 import json
 import os
+import sys
 import re
 import shutil
 import signal
@@ -28,21 +29,18 @@ from typing import Any, Callable, Sequence
 
 import websocket  # websocket-client
 
-CHROMIUM = os.environ.get("CHOOSE_MEDIA_CHROMIUM", "/usr/bin/chromium")
-#: Flags for every benchmark browser (the harness's, with the fake camera).
+_HARNESS = Path(__file__).resolve().parents[1] / "tests" / "browser"
+if str(_HARNESS) not in sys.path:
+    sys.path.insert(0, str(_HARNESS))
+from harness import CHROMIUM  # noqa: E402
+from harness import CHROMIUM_ARGS as _TEST_ARGS  # noqa: E402
+
+#: Flags for every benchmark browser: the test harness's (fake camera included), plus these.
 CHROMIUM_ARGS: tuple[str, ...] = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *_TEST_ARGS,
     "--no-default-browser-check",
-    "--disable-quic",
     "--disable-extensions",
     "--mute-audio",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
     # a background tab must not be throttled while a benchmark waits on it
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
