@@ -54,11 +54,14 @@ def _display_name(name: Any) -> str:
 class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
     """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
 
-    Options take the seed's names (``mediaType``) or their snake_case twins (``media_type``):
-    ``mediaType``, ``sourceType``, ``count``, ``sizeType``, ``maxDuration``, ``cameraDevice``,
-    ``isSaveToAlbum``; see ``choose_media.options.OPTION_TABLE``. ``success``, ``fail`` and ``complete``
-    are called like the seed says. ``max_file_size`` (bytes) limits each file and ``max_pick_size`` all files of one pick; ``image_settings``
-    tunes compression. ``result`` is ``None`` until the user confirms or cancels.
+    Seed options, by the seed's name or the snake_case twin (see ``choose_media.options.OPTION_TABLE``):
+    ``mediaType: list[str]``, ``sourceType: list[str]``, ``count: int``, ``sizeType: list[str]``,
+    ``maxDuration: float``, ``cameraDevice: str``, ``isSaveToAlbum: str``. The seed's call style:
+    ``success``/``fail``/``complete: Callable[[dict], Any]``. Beyond the seed: ``platform: str | None`` and
+    ``client_version: str | None`` (emulate a Feishu client), ``max_file_size: int`` and ``max_pick_size: int``
+    (bytes), ``image_settings: ImageSettings``, ``video_settings: VideoSettings``, ``album_dir: str | Path``,
+    ``camera_stream`` (an ipywebrtc ``MediaStream``), ``lang: str`` (``"en"``, ``"zh-CN"``; default: the
+    browser's). ``result`` (the seed's result object) is ``None`` until the user confirms or cancels.
     """
 
     _esm = _STATIC / "widget.js"
