@@ -8,6 +8,9 @@ import { formatBytes, h } from "./dom.js";
 import { resolveLang, translator } from "./i18n.js";
 import { AlbumCopy, Transfer, TransferFailed } from "./transfer.js";
 
+/** How long the kernel may stay silent during an open pick before the view checks it is still the same. */
+const PING_MS = 5000;
+
 /** @typedef {import("@anywidget/types").AnyModel} Model */
 /**
  * What a source (album, camera) gets from the picker.
@@ -397,10 +400,8 @@ function render({ model, el }) {
   // A restarted kernel has forgotten this widget and its files: say so instead of looking alive.
   /** @type {any} */
   const kernel = /** @type {any} */ (model).widget_manager?.kernel;
-  /** @param {unknown} _sender @param {string} state */
-  const onKernelStatus = (_sender, state) => {
-    // "starting" after the view exists means a new kernel process (a restart from the server or another tab).
-    if (!["restarting", "autorestarting", "starting", "dead"].includes(state)) return;
+  const kernelLost = () => {
+    if (root.classList.contains("cm-kernel-lost")) return;
     closed = true;
     root.classList.add("cm-kernel-lost");
     for (const button of root.querySelectorAll("button, input")) /** @type {HTMLButtonElement} */ (button).disabled = true;
@@ -408,7 +409,37 @@ function render({ model, el }) {
     notice.setAttribute("role", "alert");
     picker.hidden = false;
   };
+  /** @param {unknown} _sender @param {string} state */
+  const onKernelStatus = (_sender, state) => {
+    // "starting" after the view exists means a new kernel process (a restart from the server or another tab).
+    if (["restarting", "autorestarting", "starting", "dead"].includes(state)) kernelLost();
+  };
+  // The "starting" status of a kernel restarted elsewhere can be missed (it is published before the
+  // server's subscription reconnects). Every kernel process signs its messages with its own session id,
+  // so the first busy/idle status from a different one proves the kernel was replaced.
+  /** @type {string | null} */
+  let kernelSession = null;
+  let lastKernelMessage = Date.now();
+  /** @param {unknown} _sender @param {any} msg */
+  const onIopub = (_sender, msg) => {
+    if (msg?.header?.msg_type !== "status") return;
+    const state = msg.content?.execution_state;
+    if (state !== "busy" && state !== "idle") return; // "restarting"/"dead" come from the server, not the kernel
+    lastKernelMessage = Date.now();
+    const session = msg.header.session;
+    if (kernelSession === null) kernelSession = session;
+    else if (session && session !== kernelSession) kernelLost();
+  };
+  // While a pick is open and the kernel has been quiet, a tiny ping makes a replaced kernel answer
+  // with its new session id (the old one would answer with the known one).
+  const ping = setInterval(() => {
+    if (closed || items.length === 0 || model.get("status") === "done") return;
+    if (Date.now() - lastKernelMessage < PING_MS || document.hidden) return;
+    lastKernelMessage = Date.now();
+    model.send({ kind: "ping" });
+  }, PING_MS);
   kernel?.statusChanged?.connect?.(onKernelStatus);
+  kernel?.iopubMessage?.connect?.(onIopub);
   confirm.addEventListener("click", onConfirm);
   cancel.addEventListener("click", onCancel);
   again.addEventListener("click", onAgain);
@@ -429,6 +460,8 @@ function render({ model, el }) {
   return () => {
     closed = true;
     kernel?.statusChanged?.disconnect?.(onKernelStatus);
+    kernel?.iopubMessage?.disconnect?.(onIopub);
+    clearInterval(ping);
     album.dispose();
     camera.dispose();
     model.off("msg:custom", onKernelMessage);

@@ -67,12 +67,27 @@ def test_a_different_file_with_the_same_name_starts_over_instead_of_mixing_bytes
     assert nb.eval_json("w.temp_files[0].md5") == md5(impostor)
 
 
-def test_kernel_restart_mid_pick_is_shown_and_leaves_no_files_behind(open_notebook, lab, tmp_path: Path) -> None:
+# The server publishes no "restarting" for a restart through its REST API, and the new kernel's own
+# "starting" can be published before the server's subscription reaches it. This makes the front end
+# miss both, as happens when the race is lost, so the view must notice the new kernel by other means.
+MISS_RESTART_STATUSES = """() => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const update = kernel._updateStatus.bind(kernel);
+  kernel._updateStatus = (s) => { if (s !== "starting" && s !== "restarting") update(s); };
+}"""
+
+
+@pytest.mark.parametrize("starting_status", ["seen", "missed"])
+def test_kernel_restart_mid_pick_is_shown_and_leaves_no_files_behind(
+    open_notebook, lab, tmp_path: Path, starting_status: str
+) -> None:
     from choose_media.samples import make_photo
 
     photo = make_photo(tmp_path / "photo.jpg", (640, 480), orientation=1)
     nb = open_notebook(["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget(count=2)\nw"])
     page = nb.page
+    if starting_status == "missed":
+        page.evaluate(MISS_RESTART_STATUSES)
     page.set_input_files(".cm-input", [str(photo)])
     page.wait_for_function(STORED, arg=1, timeout=60_000)
     store = Path(nb.eval_json("str(w._store.root)"))

@@ -461,6 +461,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
         })
 
+    def _msg_ping(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        """Nothing to do: the view only needs this kernel's status messages, which carry its session id."""
+
     def _msg_hello(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         """A view (re)appeared, e.g. after a page reload: tell it what the kernel already holds."""
         transfers = [
