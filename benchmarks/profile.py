@@ -1,8 +1,9 @@
 """Where choose-media's transfer time goes: experiments against the ceiling, in the same run.
 
 Every row is one change to choose-media as shipped (chunk size and window through the widget's own
-``chunk_size``/``chunks_in_flight`` traits; the browser's md5 removed or moved to a Web Worker by an
-experimental front-end build, see ``variants.py``; the kernel's md5 removed or moved to a thread), timed
+``chunk_size``/``chunks_in_flight`` traits; the way it was before -- browser md5, round trips around the
+chunks, the video poster loaded at once -- or a Web Worker md5 by an experimental front-end build, see
+``variants.py``; the kernel's md5 removed or moved to a thread), timed
 to the moment the kernel has written the last byte (``bytes``), the same end point as the ceiling's.
 Runs are interleaved (run 1 of every row, then run 2, ...) so a busy moment of the machine hits all rows.
 """
@@ -44,25 +45,24 @@ def experiments() -> list[Experiment]:
         Experiment("pipe without a browser: Python websocket client → server → kernel, same messages",
                    lambda: ceiling, "verified", raw=True),
         Experiment("ceiling: bare anywidget, 8 MiB messages back to back", lambda: ceiling, "verified", True),
-        Experiment("choose-media as shipped: 8 MiB chunks, 4 in flight", lambda: choose_media("shipped"), small=True),
-        Experiment("… 8 MiB × 2 in flight", lambda: choose_media("w2", in_flight=2)),
-        Experiment("… 8 MiB × 8 in flight", lambda: choose_media("w8", in_flight=8)),
-        Experiment("… 9 MiB × 4 in flight", lambda: choose_media("c9", chunk_mib=9)),
+        Experiment("choose-media as shipped: 9 MiB chunks × 4 in flight, `begin`/`end` pipelined, no browser md5, "
+                   "video poster after the transfer", lambda: choose_media("shipped"), small=True),
+        Experiment("… 9 MiB × 2 in flight", lambda: choose_media("w2", in_flight=2)),
+        Experiment("… 9 MiB × 8 in flight", lambda: choose_media("w8", in_flight=8)),
         Experiment("… 4 MiB × 8 in flight", lambda: choose_media("c4", chunk_mib=4, in_flight=8)),
         Experiment("… 2 MiB × 16 in flight", lambda: choose_media("c2", chunk_mib=2, in_flight=16)),
-        Experiment("… no md5 in the browser (file then refused: timing only)",
-                   _variant("nojsmd5", variants.NO_JS_MD5)),
+        Experiment("… browser md5 on the page's main thread, sent with `end` (before)",
+                   _variant("jsmd5", variants.BROWSER_MD5), small=True),
         Experiment("… browser md5 in a Web Worker reading the File in parallel",
                    _variant("worker", variants.WORKER_MD5)),
-        Experiment("… no md5 in the kernel (file then refused: timing only)",
-                   lambda: choose_media("nokmd5", kernel_md5="off")),
+        Experiment("… no md5 in the kernel (timing only)", lambda: choose_media("nokmd5", kernel_md5="off")),
         Experiment("… kernel md5 on a background thread", lambda: choose_media("kthread", kernel_md5="thread")),
-        Experiment("… no video thumbnail in the list (its `<video>` poster starts a media pipeline)",
-                   _variant("nothumb", variants.NO_VIDEO_THUMB), small=True),
-        Experiment("… no round trip after `begin` nor before `end` (pipelined)",
-                   _variant("pipelined", variants.PIPELINED), small=True),
-        Experiment("… pipelined + Worker md5 + kernel md5 on a thread",
-                   _variant("all3", variants.PIPELINED + variants.WORKER_MD5, kernel_md5="thread"), small=True),
+        Experiment("… video poster loaded at once, during the transfer (before)",
+                   _variant("poster", variants.POSTER_AT_ONCE), small=True),
+        Experiment("… round trips after `begin` and before `end` (before)",
+                   _variant("roundtrips", variants.ROUND_TRIPS), small=True),
+        Experiment("… all of the above \"before\" with 4 MiB × 8 in flight: the transfer as it was",
+                   _variant("before", variants.BEFORE, chunk_mib=4, in_flight=8), small=True),
     ]
 
 
@@ -100,12 +100,12 @@ def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
         f"Instrumented shipped transfer of {size_mib:.0f} MiB (medians of {runs}; ms after the file was set): "
         f"`begin` handled in the kernel at {ms['begin']:.0f}; first chunk read by the browser at "
         f"{ms['first_read']:.0f}, sent at {ms['first_sent']:.0f}, handled by the kernel at {ms['first_arrival']:.0f}; "
-        f"last chunk sent at {ms['last_sent']:.0f}; last byte on disk at {ms['bytes']:.0f}; md5 checked at "
+        f"last chunk sent at {ms['last_sent']:.0f}; last byte on disk at {ms['bytes']:.0f}; length (and md5) checked at "
         f"{ms['verified']:.0f}; recognised (ffmpeg probe) and reported at {ms['stored']:.0f}.",
-        f"Browser main thread hashing (JS md5): {ms['js_md5']:.0f} ms in all "
-        f"({size_mib / med['js_md5']:.0f} MiB/s). Kernel main thread busy with chunks: {ms['kernel_busy']:.0f} ms "
-        f"(md5 {ms['md5']:.0f}, file writes {ms['write']:.0f}, acks {ms['ack']:.0f})."
+        f"Browser main thread hashing (JS md5): {ms['js_md5']:.0f} ms in all ({size_mib / med['js_md5']:.0f} MiB/s)."
         if med["js_md5"] > 0 else "",
+        f"Kernel main thread busy with chunks: {ms['kernel_busy']:.0f} ms "
+        f"(md5 {ms['md5']:.0f}, file writes {ms['write']:.0f}, acks {ms['ack']:.0f}).",
     ]
 
 

@@ -23,23 +23,26 @@ Edit = tuple[str, str]  # (regex, replacement) applied once to js/transfer.js, o
 _NOTE = (
     "const __note = (what) => (globalThis.__cmTimeline ??= []).push([what, performance.timeOrigin + performance.now()]);\n"
 )
-_MD5_UPDATE = r"md5\.update\(new Uint8Array\(buffer\)\);"
-_SEND_END = r'this\.model\.send\(\{ kind: "end", id, md5: md5\.hex\(\) \}\);'
-_AWAIT_ACK = r'await this\.until\(\(m\) => m\.kind === "ack"\);'
+_SEND_END = r'this\.model\.send\(\{ kind: "end", id \}\);'
+_LET_SENT = r"(\n(\s*)let sent = 0;\n)"
 
 #: Timeline notes (``globalThis.__cmTimeline``: [what, epoch ms]) at each step of ``Transfer.run``; each is
 #: applied only if its anchor is there.
 TIMELINE: list[Edit] = [
     (r"(const buffer = await next;)", r'\1 __note("read");'),
-    (f"({_MD5_UPDATE})", r'\1 __note("md5");'),
+    (r"(md5all\.update\(new Uint8Array\(buffer\)\);)", r'\1 __note("md5");'),
     (r'(this\.model\.send\(\{ kind: "chunk", id, offset: sent \}, undefined, \[buffer\]\);)', r'\1 __note("sent");'),
     (r'(if \(msg\.kind === "ack" && typeof msg\.received === "number"\))',
      r'if (msg.kind === "ack") __note("ack");\n    \1'),
-    (f"({_SEND_END})", r'__note("end"); \1'),
+    (r'(this\.model\.send\(\{ kind: "end", id[^\n]*\);)', r'__note("end"); \1'),
 ]
 
-#: No md5 in the browser at all (the kernel then refuses the file at ``end``: measure to the last byte).
-NO_JS_MD5: list[Edit] = [(_MD5_UPDATE, "")]
+#: As before: the browser hashes every chunk on the page's main thread and sends the md5 with ``end``.
+BROWSER_MD5: list[Edit] = [
+    (_LET_SENT, r"\1\2const md5all = new Md5();\n"),
+    (r"(const buffer = await next;)", r"\1 md5all.update(new Uint8Array(buffer));"),
+    (_SEND_END, r'this.model.send({ kind: "end", id, md5: md5all.hex() });'),
+]
 
 _WORKER_JS = """
 function hashInWorker(file, chunk) {
@@ -61,22 +64,23 @@ onmessage = async (e) => {
 
 #: md5 computed in a Web Worker from the File itself, in parallel with sending; awaited before ``end``.
 WORKER_MD5: list[Edit] = [
-    (_MD5_UPDATE, ""),
-    (r"(\n(\s*)let sent = 0;\n)", r"\1\2const hashing = hashInWorker(file, this.chunkSize);\n"),
+    (_LET_SENT, r"\1\2const hashing = hashInWorker(file, this.chunkSize);\n"),
     (_SEND_END, r'this.model.send({ kind: "end", id, md5: await hashing });'),
 ]
 
-#: No round trip before the first chunk (``begin`` is not awaited) nor before ``end`` (sent right after the
-#: last chunk, not after its ack): the kernel handles one comm's messages in order, so both stay valid.
-PIPELINED: list[Edit] = [
-    (r'(kind: "begin"[^\n]*\n)\s*' + _AWAIT_ACK + r"\n", r"\1"),
-    (r"\n\s*while \(this\.acked < file\.size\) \{\s*" + _AWAIT_ACK + r"\s*this\.onProgress\(sent, this\.acked\);\s*\}",
-     ""),
+#: As before: a round trip after ``begin`` (its ack awaited before the first chunk) and before ``end``
+#: (sent only once every chunk was acknowledged).
+ROUND_TRIPS: list[Edit] = [
+    (r'(kind: "begin"[^\n]*\n)', r'\1      await this.until((m) => m.kind === "ack");\n'),
+    (r"(\n\s*)(" + _SEND_END + ")", r'\1while (this.acked < file.size) await this.until((m) => m.kind === "ack");\1\2'),
 ]
 
+#: As before: the video thumbnail (a ``<video>`` poster, which starts Chromium's media pipeline) loads
+#: as soon as the file is picked, while it is being sent.
+POSTER_AT_ONCE: list[Edit] = [(r"widget.js: (\n(\s*)showThumb = \(\) => \{)", r"\n\2video.src = url;\1")]
 
-#: No video thumbnail in the picker's list (the ``<video>`` poster starts Chromium's media pipeline).
-NO_VIDEO_THUMB: list[Edit] = [(r"widget.js: video\.src = url;", "")]
+#: Everything as it was before the transfer was reworked (with 4 MiB x 8 chunks set by the experiment).
+BEFORE: list[Edit] = ROUND_TRIPS + BROWSER_MD5 + POSTER_AT_ONCE
 
 
 class VariantUnavailable(RuntimeError):

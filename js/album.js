@@ -35,7 +35,7 @@ export function createAlbumSource(ctx) {
     shelfGrid.replaceChildren();
     msg.items.forEach((/** @type {import("./transfer.js").AlbumEntry} */ entry, /** @type {number} */ i) => {
       const view = buffers[i];
-      const blob = new Blob([view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)], {
+      const blob = new Blob([new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice()], {
         type: "image/jpeg",
       });
       const url = URL.createObjectURL(blob);

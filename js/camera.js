@@ -223,6 +223,30 @@ export function createCameraSource(ctx) {
   /** @type {Recording | null} */
   let recording = null;
   let photoBusy = false;
+  /**
+   * How this camera's photos are taken: "takePhoto" when the camera can shoot photos larger than its video
+   * frames (phones), "frame" when it cannot (most webcams, Chromium's fake camera): then the video frame is
+   * the full resolution and encoding it directly skips takePhoto's PNG and its decoding (about 60 ms).
+   * @type {"takePhoto" | "frame" | null} null: not known yet
+   */
+  let photoPath = null;
+
+  /** @param {OpenCamera} opened @param {number} req */
+  async function choosePhotoPath(opened, req) {
+    const track = opened.stream.getVideoTracks()[0];
+    const ImageCaptureCtor = /** @type {any} */ (globalThis).ImageCapture;
+    if (typeof ImageCaptureCtor !== "function" || !track) return;
+    try {
+      const caps = await withTimeout(new ImageCaptureCtor(track).getPhotoCapabilities(), TAKE_PHOTO_TIMEOUT_MS);
+      if (req !== requestId) return;
+      const settings = track.getSettings();
+      const maxW = caps?.imageWidth?.max ?? 0;
+      const maxH = caps?.imageHeight?.max ?? 0;
+      photoPath = maxW > (settings.width ?? 0) || maxH > (settings.height ?? 0) ? "takePhoto" : "frame";
+    } catch {
+      // unknown: takePhoto is tried first, as before
+    }
+  }
   /** Captures of this view, newest last, for Retake. @type {File[]} */
   const captures = [];
   /** @type {{size: number, pressed: number, stored?: number}[]} */
@@ -482,6 +506,8 @@ export function createCameraSource(ctx) {
         return;
       }
       current = opened;
+      photoPath = null;
+      void choosePhotoPath(opened, req);
       for (const track of opened.stream.getVideoTracks()) track.addEventListener("ended", onTrackEnded);
       video.srcObject = opened.stream;
       video.play().catch(() => {}); // muted: allowed; a refusal only delays the first picture
@@ -553,7 +579,7 @@ export function createCameraSource(ctx) {
       /** @type {Blob | null} */
       let blob = null;
       const ImageCaptureCtor = /** @type {any} */ (globalThis).ImageCapture;
-      if (typeof ImageCaptureCtor === "function" && track?.readyState === "live") {
+      if (photoPath !== "frame" && typeof ImageCaptureCtor === "function" && track?.readyState === "live") {
         try {
           // The camera's own photo path: its full resolution, which may exceed the preview's.
           blob = await withTimeout(new ImageCaptureCtor(track).takePhoto(), TAKE_PHOTO_TIMEOUT_MS);

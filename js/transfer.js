@@ -1,5 +1,5 @@
 // Streams one File to the kernel over the widget's comm: binary chunks, a few in flight,
-// each acknowledged by the kernel, an md5 at the end. See docs/design.md (wire protocol).
+// each acknowledged by the kernel, which checks every offset and the length at the end. See docs/design.md (wire protocol).
 
 import { Md5 } from "./md5.js";
 
@@ -23,7 +23,10 @@ let counter = 0;
 /** A transfer id: unique within the page, safe for the kernel's id rule. */
 export function newTransferId() {
   counter += 1;
-  const random = globalThis.crypto?.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2);
+  // randomUUID exists only in secure contexts (https, localhost); a plain-http server still works.
+  /** @type {{randomUUID?: () => string} | undefined} */
+  const c = globalThis.crypto;
+  const random = typeof c?.randomUUID === "function" ? c.randomUUID() : Math.random().toString(36).slice(2);
   return `${random}-${counter}`.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
 }
 
@@ -87,27 +90,30 @@ export class Transfer {
     if (this.failure) throw new TransferFailed(this.failure.errMsg ?? "chooseMedia:fail", this.failure.errno ?? 100);
   }
 
-  /** Sends the whole file (or what the kernel lacks of it); resolves with the kernel's `stored` message. */
+  /**
+   * Sends the whole file (or what the kernel lacks of it); resolves with the kernel's `stored` message.
+   * `begin`, the chunks and `end` go out back to back: the kernel handles one comm's messages in order
+   * and refuses a chunk that does not continue its file exactly, so only the window of chunks in flight
+   * waits for acknowledgements. The kernel hashes what it stores; the browser hashes only to resume.
+   */
   async run() {
     const { file, id } = this;
     this.failure = null;
-    let md5 = new Md5();
     let sent = 0;
     if (this.resuming) {
       // Hash what the kernel says it has; it goes on from there only if its bytes are the same.
       this.model.send({ kind: "resume_query", id });
       const have = (await this.until((m) => m.kind === "ack")).received ?? 0;
+      const md5 = new Md5();
       for (let at = 0; at < have; at += this.chunkSize) {
         md5.update(new Uint8Array(await file.slice(at, Math.min(have, at + this.chunkSize)).arrayBuffer()));
       }
-      this.model.send({ kind: "resume", id, received: have, prefix_md5: md5.clone().hex(), size: file.size });
+      this.model.send({ kind: "resume", id, received: have, prefix_md5: md5.hex(), size: file.size });
       const reply = await this.until((m) => m.kind === "ack");
-      this.acked = reply.received ?? 0;
-      if (this.acked !== have) md5 = new Md5(); // different bytes: the kernel started over
+      this.acked = reply.received ?? 0; // 0 when the bytes differed: the kernel started over
       sent = this.acked;
     } else {
       this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source: this.source });
-      await this.until((m) => m.kind === "ack");
     }
     // Read the next chunk while earlier ones are on the wire.
     let next = file.slice(sent, sent + this.chunkSize).arrayBuffer();
@@ -116,19 +122,17 @@ export class Transfer {
       this.check();
       const end = sent + buffer.byteLength;
       if (end < file.size) next = file.slice(end, end + this.chunkSize).arrayBuffer();
-      md5.update(new Uint8Array(buffer));
       while (sent - this.acked >= this.inFlight * this.chunkSize) await this.until((m) => m.kind === "ack");
       // A whole ArrayBuffer, never a view: Jupyter's serializer ignores a view's offset.
       this.model.send({ kind: "chunk", id, offset: sent }, undefined, [buffer]);
       sent = end;
       this.onProgress(sent, this.acked);
     }
-    while (this.acked < file.size) {
-      await this.until((m) => m.kind === "ack");
-      this.onProgress(sent, this.acked);
-    }
-    this.model.send({ kind: "end", id, md5: md5.hex() });
-    return this.until((m) => m.kind === "stored");
+    this.model.send({ kind: "end", id });
+    return this.until((m) => {
+      if (m.kind === "ack") this.onProgress(sent, this.acked);
+      return m.kind === "stored";
+    });
   }
 
   abort() {

@@ -23,7 +23,7 @@ const PING_MS = 5000;
 /** @typedef {{transfer: Transfer, file: File, li: HTMLLIElement,
  *   state: "queued"|"sending"|"stored"|"error"|"interrupted",
  *   url: string, bar: HTMLProgressElement, detail: HTMLElement, source: "album"|"camera",
- *   thumb: HTMLElement, retry: HTMLButtonElement, expectedSize?: number}} Item */
+ *   thumb: HTMLElement, retry: HTMLButtonElement, expectedSize?: number, showThumb: () => void}} Item */
 
 /** @param {{model: Model, el: HTMLElement}} ctx */
 function render({ model, el }) {
@@ -133,6 +133,7 @@ function render({ model, el }) {
     const isVideo = file.type.startsWith("video/");
     /** @type {HTMLElement} */
     let thumb;
+    let showThumb = () => {};
     if (isVideo) {
       const video = h("video", { class: "cm-thumb", muted: "", preload: "metadata", "aria-hidden": "true" });
       video.muted = true;
@@ -140,7 +141,10 @@ function render({ model, el }) {
       video.addEventListener("loadedmetadata", () => (video.currentTime = Math.min(0.1, video.duration || 0)), {
         once: true,
       });
-      video.src = url;
+      // The poster waits for the transfer: starting Chromium's media pipeline competes with it for the CPU.
+      showThumb = () => {
+        if (!video.src) video.src = item.url;
+      };
       thumb = video;
     } else {
       thumb = h("img", { class: "cm-thumb", alt: "", src: url });
@@ -175,7 +179,7 @@ function render({ model, el }) {
           onProgress,
         });
     /** @type {Item} */
-    const item = { transfer, file, li, state: "queued", url, bar, detail, source, thumb, retry };
+    const item = { transfer, file, li, state: "queued", url, bar, detail, source, thumb, retry, showThumb };
     remove.addEventListener("click", () => removeItem(item));
     retry.addEventListener("click", () => resume(item, item.file));
     return item;
@@ -285,6 +289,7 @@ function render({ model, el }) {
           if (err instanceof TransferFailed && err.interrupted) markInterrupted(item, item.transfer.acked, true);
           else markError(item, err instanceof TransferFailed ? `${err.errMsg} (errno ${err.errno})` : String(err));
         }
+        item.showThumb();
         syncState();
       }
     } finally {

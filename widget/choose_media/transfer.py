@@ -2,7 +2,8 @@
 
 The kernel never trusts the browser: a chunk must continue exactly where the
 bytes on disk end, the total may not pass the declared size, and at the end
-the length and md5 must match.  Memory use is one chunk, whatever the file size.
+the length must match (and the md5, when the browser sends one).  Memory use is one chunk, whatever
+the file size.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import BinaryIO, NoReturn
 from .errors import Errno, MediaError
 
 #: Bytes per chunk the browser sends. A browser→kernel websocket message of 10 MiB or more is
-#: silently dropped by the Jupyter server, so chunks stay well under it.
-CHUNK_SIZE = 4 * 1024 * 1024
-#: Chunks the browser keeps in flight before it waits for an acknowledgement. 4 MiB x 8 kept the
-#: pipe fuller than 8 MiB x 4 (same 32 MiB in flight): 116% vs 81% of a bare-message ceiling at
-#: 50 MiB in benchmarks/results.md's transfer profile.
-CHUNKS_IN_FLIGHT = 8
+#: silently dropped by the Jupyter server; 9 MiB leaves room for the message's JSON and costs the
+#: browser the fewest messages (benchmarks/results.md, transfer profile).
+CHUNK_SIZE = 9 * 1024 * 1024
+#: Chunks the browser keeps in flight before it waits for an acknowledgement (36 MiB): the kernel's
+#: memory stays bounded by the window, not by the file.
+CHUNKS_IN_FLIGHT = 4
 
 
 class TransferError(MediaError):
@@ -81,14 +82,17 @@ class IncomingTransfer:
         self.received += length
         return self.received
 
-    def finish(self, md5_hex: str) -> tuple[Path, str]:
-        """Close the file and check it; returns ``(path, md5)`` of the complete file."""
+    def finish(self, md5_hex: str | None = None) -> tuple[Path, str]:
+        """Close the file and check it; returns ``(path, md5)`` of the complete file.
+
+        The browser may send the md5 it computed; the shipped front-end does not (hashing on the page's
+        main thread cost a fifth of the throughput), since every offset and the length are checked here."""
         if self._file is None:
             raise TransferError("the transfer is already closed")
         if self.received != self.declared_size:
             self._fail(f"only {self.received} of {self.declared_size} bytes arrived")
         digest = self._md5.hexdigest()
-        if not isinstance(md5_hex, str) or md5_hex.lower() != digest:
+        if md5_hex is not None and (not isinstance(md5_hex, str) or md5_hex.lower() != digest):
             self._fail(f"md5 mismatch: the browser sent {md5_hex!r}, the kernel stored {digest}")
         try:
             self._file.close()

@@ -39,6 +39,7 @@ from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferEr
 _STATIC = Path(__file__).parent / "static"
 _KIND = re.compile(r"^[a-z_]{1,32}$")
 _TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MAX_CLOSED_IDS = 1024
 _MAX_NAME = 255
 
 ResultCallback = Callable[[dict[str, Any]], Any]
@@ -133,6 +134,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         self._store = store or default_store()
         self._processor = MediaProcessor(self._store, self._settings)
         self._transfers: dict[str, IncomingTransfer] = {}
+        # Transfers refused or removed: the chunks the browser had in flight are dropped without a reply
+        # (the browser already has its one error). Bounded: oldest forgotten first.
+        self._closed_ids: dict[str, None] = {}
         self._received: dict[str, ReceivedMedia] = {}
         self._sources: dict[str, str] = {}
         self._temp_files: list[TempFile] = []
@@ -358,7 +362,13 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         tid = transfer_id if isinstance(transfer_id, str) and _TRANSFER_ID.match(transfer_id) else None
         if tid is not None:
             self._drop(tid)
+            self._close_id(tid)
         self.send({"kind": "error", "id": tid, "errno": int(errno), "errMsg": fail_message(detail)})
+
+    def _close_id(self, transfer_id: str) -> None:
+        self._closed_ids[transfer_id] = None
+        if len(self._closed_ids) > _MAX_CLOSED_IDS:
+            del self._closed_ids[next(iter(self._closed_ids))]
 
     def _album_pending(self) -> int:
         return sum(1 for tid in (*self._transfers, *self._received) if self._sources.get(tid) == "album")
@@ -417,6 +427,8 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
     def _msg_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
         transfer = self._transfers.get(tid)
+        if transfer is None and tid in self._closed_ids:
+            return
         if transfer is None:
             raise TransferError(f"unknown transfer {tid}")
         if len(buffers) != 1:
@@ -432,9 +444,11 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
     def _msg_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
         transfer = self._transfers.pop(tid, None)
+        if transfer is None and tid in self._closed_ids:
+            return
         if transfer is None:
             raise TransferError(f"unknown transfer {tid}")
-        path, md5 = transfer.finish(content.get("md5"))  # type: ignore[arg-type]
+        path, md5 = transfer.finish(content.get("md5"))
         self.last_transfer_seconds[tid] = transfer.seconds
         self._accept(tid, path, md5, transfer.name)
 
@@ -499,7 +513,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         self.send({"kind": "ack", "id": tid, "received": transfer.received})
 
     def _msg_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        self._drop(self._transfer_id(content))
+        tid = self._transfer_id(content)
+        self._drop(tid)
+        self._close_id(tid)
 
     def _msg_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         ids = content.get("ids")
