@@ -274,8 +274,19 @@ export function createCameraSource(ctx) {
     const sources = model.get("source_type");
     return sources.length === 1 && sources[0] === "camera";
   };
+  /**
+   * Whether the camera can be seen: not in a hidden browser tab, a background JupyterLab tab or a
+   * collapsed output. A camera nobody can see is stopped (its light goes off) and opens again on return.
+   */
+  const shown = () =>
+    !document.hidden &&
+    (typeof el.checkVisibility === "function" ? el.checkVisibility() : el.isConnected && el.getClientRects().length > 0);
   const wanted = () =>
-    !disposed && !el.hidden && model.get("source_type").includes("camera") && model.get("status") !== "done";
+    !disposed &&
+    !el.hidden &&
+    (shown() || recording !== null) && // a recording in progress runs to its end, then the camera stops
+    model.get("source_type").includes("camera") &&
+    model.get("status") !== "done";
   const autoStart = () => cameraOnly() || Boolean(model.get("camera_stream"));
   const live = () => state === "live" || state === "recording";
 
@@ -707,8 +718,8 @@ export function createCameraSource(ctx) {
     const ext = type === "video/mp4" ? "mp4" : "webm";
     const blob = new Blob(rec.chunks, { type });
     remember(debug.recordings, { mimeType: rec.recorder.mimeType, ms: stoppedAt - rec.startedAt, size: blob.size });
-    if (model.get("status") === "done") return;
-    capture(new File([blob], `video-${stamp()}.${ext}`, { type }));
+    if (model.get("status") !== "done") capture(new File([blob], `video-${stamp()}.${ext}`, { type }));
+    update(); // hidden while recording: the camera stops now
   }
 
   // -- controls ------------------------------------------------------------------------------------
@@ -785,6 +796,19 @@ export function createCameraSource(ctx) {
   record.addEventListener("click", onRecord);
   retake.addEventListener("click", onRetake);
   navigator.mediaDevices?.addEventListener?.("devicechange", onDeviceChange);
+  // Shown or hidden: browser tab switches, JupyterLab tab switches (display: none), collapsed outputs.
+  let wasShown = shown();
+  const onVisibility = () => {
+    const now = shown();
+    if (now === wasShown || disposed) return;
+    wasShown = now;
+    update();
+  };
+  document.addEventListener("visibilitychange", onVisibility);
+  const resizes = typeof ResizeObserver === "function" ? new ResizeObserver(onVisibility) : null;
+  const intersections = typeof IntersectionObserver === "function" ? new IntersectionObserver(onVisibility) : null;
+  resizes?.observe(el);
+  intersections?.observe(el);
   const modelEvents = {
     "change:status": update,
     "change:result": update,
@@ -807,6 +831,9 @@ export function createCameraSource(ctx) {
       offMessages();
       for (const [event, handler] of Object.entries(modelEvents)) model.off(event, handler);
       navigator.mediaDevices?.removeEventListener?.("devicechange", onDeviceChange);
+      document.removeEventListener("visibilitychange", onVisibility);
+      resizes?.disconnect();
+      intersections?.disconnect();
     },
   };
 }

@@ -437,12 +437,33 @@ def test_on_frame_delivers_live_frames_with_back_pressure(open_notebook, camera_
 
 def test_closing_hiding_or_removing_the_view_stops_the_camera(open_notebook, camera_browser) -> None:
     nb = open_notebook(
-        widget_cells("sourceType=['camera'], mediaType=['image', 'video']"), browser=camera_browser
+        widget_cells(f"sourceType=['camera'], mediaType=['image', 'video'], maxDuration={MAX_DURATION}"),
+        browser=camera_browser,
     )
     page = nb.page
     no_live = f"() => ({LIVE_TRACKS_JS})().length === 0"
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
+
+    # Another JupyterLab tab in front: the notebook is hidden (display: none), so its camera stops ...
+    panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
+    page.wait_for_function(no_live, timeout=10_000)
+    nb.wait_for("w.camera_state.get('state') == 'stopped'")
+    # ... and opens again when the notebook comes back to the front.
+    page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", panel_id)
+    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
+    assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
+    nb.wait_for("w.camera_state.get('state') == 'live'")
+    # Hidden while recording: the recording runs to its end and arrives, then the camera stops.
+    page.click(".cm-cam-record")
+    page.wait_for_selector(".cm-camera[data-state=recording]")
+    page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
+    assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
+    nb.wait_for("[m.type for m in w._received.values()] == ['video']", timeout=30)
+    page.wait_for_function(no_live, timeout=10_000)
+    page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", panel_id)
+    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
 
     nb.run("w.source_type = ['album']")  # the camera section is hidden
     page.wait_for_function(no_live, timeout=10_000)
