@@ -20,8 +20,8 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .report import CaseResult, Measurement, Table, machine, render, to_json
 

@@ -175,7 +175,7 @@ def frames_case(lab: Lab, browser: Browser, seconds: float, runs: int, log: Any 
     for subject in FRAME_SUBJECTS:
         m = Measurement("frames", subject.name, "frames per second reaching Python", "fps")
         ms.append(m)
-        for i in range(runs):
+        for _ in range(runs):
             nb, why = _open(lab, browser, subject, "frames.ipynb")
             if nb is None:
                 m.skipped = why

@@ -15,17 +15,18 @@ import base64
 import itertools
 import json
 import os
-import sys
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import websocket  # websocket-client
 
@@ -122,7 +123,7 @@ class Connection:
 class Page:
     """One browser tab over its own DevTools connection, with only Page and Runtime enabled."""
 
-    def __init__(self, browser: "Browser", target_id: str) -> None:
+    def __init__(self, browser: Browser, target_id: str) -> None:
         self.browser = browser
         self.target_id = target_id
         self.cdp = Connection(f"ws://127.0.0.1:{browser.port}/devtools/page/{target_id}")
@@ -211,7 +212,7 @@ class _Text:
 class CdpContext:
     """What ``harness.NotebookSession`` wants from a Playwright context: ``new_page()`` and ``close()``."""
 
-    def __init__(self, browser: "Browser") -> None:
+    def __init__(self, browser: Browser) -> None:
         self.browser = browser
         self.pages: list[Page] = []
 
@@ -236,7 +237,7 @@ class Browser:
         self.version = self.cdp.call("Browser.getVersion").get("product", "?")
 
     @classmethod
-    def launch(cls, extra_args: Sequence[str] = (), timeout: float = 30) -> "Browser":
+    def launch(cls, extra_args: Sequence[str] = (), timeout: float = 30) -> Browser:
         if not os.path.exists(CHROMIUM):
             raise FileNotFoundError(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHOOSE_MEDIA_CHROMIUM)")
         profile = Path(tempfile.mkdtemp(prefix="choose-media-bench-chromium-"))

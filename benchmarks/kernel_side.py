@@ -12,8 +12,9 @@ import asyncio
 import resource
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import anywidget
 import traitlets

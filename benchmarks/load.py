@@ -157,7 +157,7 @@ def run_case(lab: Lab, browser: Browser, runs: int, log: Any = print, *, shared:
         pairs.append((subject, m, mv))
     groups = [pairs] if shared else [[p] for p in pairs]
     for group in groups:
-        for i in range(runs):
+        for _ in range(runs):
             setup = "\n".join(dict.fromkeys(s.setup for s, _, _ in group))
             nb = session.open_notebook(lab, browser, "load.ipynb", [setup, *(s.cell for s, _, _ in group)], run=False)
             try:

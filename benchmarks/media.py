@@ -20,9 +20,10 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def image_case(work: Path, runs: int, log: Any = print, *, batch: int = 9) -> tu
         mine.runs.append(t * 1000)
         size = (result.width, result.height)
         plain_out.unlink(missing_ok=True)
-        t, _ = _timed(lambda: plain_pillow(photo, plain_out, size), plain.extra["cpu"])
+        t, _ = _timed(lambda size=size: plain_pillow(photo, plain_out, size), plain.extra["cpu"])
         plain.runs.append(t * 1000)
     assert result is not None
     ref_size = (1000, round(1000 * result.height / result.width))
@@ -136,10 +137,10 @@ def image_case(work: Path, runs: int, log: Any = print, *, batch: int = 9) -> tu
         m.extra["cpu"] = []
     for _ in range(runs):
         d = Path(tempfile.mkdtemp(prefix="bench-nine-", dir=work))
-        t, _ = _timed(lambda: [compress_image(p, d) for p in photos], seq.extra["cpu"])
+        t, _ = _timed(lambda d=d: [compress_image(p, d) for p in photos], seq.extra["cpu"])
         seq.runs.append(t * 1000)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            t, _ = _timed(lambda: list(pool.map(lambda p: compress_image(p, d), photos)), par.extra["cpu"])
+            t, _ = _timed(lambda d=d, pool=pool: list(pool.map(lambda p: compress_image(p, d), photos)), par.extra["cpu"])
         par.runs.append(t * 1000)
         shutil.rmtree(d, ignore_errors=True)
     log(f"  {batch} photos: one after another {seq.median:.0f} ms, concurrent {par.median:.0f} ms")
@@ -228,11 +229,11 @@ def video_case(work: Path, runs: int, clip_seconds: float, log: Any = print, *,
         out_bytes = Path(first.path).stat().st_size
         mine.extra["cpu"], bare.extra["cpu"] = [], []
         for i in range(runs):
-            t, res = _timed(lambda: transcode_video(src, d), mine.extra["cpu"], children=True)
+            t, res = _timed(lambda src=src, d=d: transcode_video(src, d), mine.extra["cpu"], children=True)
             mine.runs.append(t)
             Path(res.path).unlink(missing_ok=True)
             dest = d / f"bare-{i}.mp4"
-            t, _ = _timed(lambda: bare_ffmpeg(args, dest), bare.extra["cpu"], children=True)
+            t, _ = _timed(lambda args=args, dest=dest: bare_ffmpeg(args, dest), bare.extra["cpu"], children=True)
             bare.runs.append(t)
             dest.unlink(missing_ok=True)
         shutil.rmtree(d, ignore_errors=True)

@@ -11,9 +11,10 @@ Runs are interleaved (run 1 of every row, then run 2, ...) so a busy moment of t
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import rawpipe, variants
 from .cdp import Browser
@@ -80,7 +81,7 @@ def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
         row = {
             "begin": r.phases.get("begin", 0.0),
             "first_read": reads[0] if reads else float("nan"),
-            "js_md5": sum(m - rd for rd, m in zip(reads, md5s)),
+            "js_md5": sum(m - rd for rd, m in zip(reads, md5s, strict=False)),
             "first_sent": sents[0] if sents else float("nan"),
             "last_sent": sents[-1] if sents else float("nan"),
             "first_arrival": kernel[0][1] if kernel else float("nan"),

@@ -8,10 +8,11 @@ import os
 import platform
 import statistics
 import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 @dataclass

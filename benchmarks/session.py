@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "tests" / "browser") not in sys.path:
@@ -140,7 +141,7 @@ def kernel_now(nb: NotebookSession) -> dict[str, Any]:
     use_subshell = getattr(nb, "_bench_subshell", None)
     if use_subshell is None:
         try:
-            nb.subshell_id
+            _ = nb.subshell_id
             use_subshell = True
         except Exception:  # ipykernel < 7: no subshells
             use_subshell = False

@@ -158,6 +158,20 @@ async function encodeJpeg(source) {
   return /** @type {Blob} */ (blob);
 }
 
+/** Resolves when the video has a frame to show (or after `ms`: the caller then reports "no picture yet").
+ * @param {HTMLVideoElement} video @param {number} ms @returns {Promise<void>} */
+function firstFrame(video, ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      video.removeEventListener("loadeddata", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    video.addEventListener("loadeddata", done);
+  });
+}
+
 function stamp() {
   return new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
 }
@@ -590,7 +604,11 @@ export function createCameraSource(ctx) {
       /** @type {Blob | null} */
       let blob = null;
       const ImageCaptureCtor = /** @type {any} */ (globalThis).ImageCapture;
-      if (photoPath !== "frame" && typeof ImageCaptureCtor === "function" && track?.readyState === "live") {
+      const frameReady = () => video.readyState >= 2 && video.videoWidth > 0; // HAVE_CURRENT_DATA
+      // The video frame is used when it is as large as a photo would be, and is there (just after the camera
+      // opened, the preview may not have its first frame yet while takePhoto already works).
+      const fromFrame = photoPath === "frame" && frameReady();
+      if (!fromFrame && typeof ImageCaptureCtor === "function" && track?.readyState === "live") {
         try {
           // The camera's own photo path: its full resolution, which may exceed the preview's.
           blob = await withTimeout(new ImageCaptureCtor(track).takePhoto(), TAKE_PHOTO_TIMEOUT_MS);
@@ -606,6 +624,7 @@ export function createCameraSource(ctx) {
         timing.method += "+jpeg";
       }
       if (!blob) {
+        if (!frameReady()) await firstFrame(video, TAKE_PHOTO_TIMEOUT_MS);
         blob = await encodeJpeg(video); // videoWidth × videoHeight: the camera frame, not the preview size
         timing.method = "canvas";
       }

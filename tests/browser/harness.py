@@ -27,9 +27,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 CHROMIUM = os.environ.get("CHOOSE_MEDIA_CHROMIUM", "/usr/bin/chromium")
 
@@ -185,8 +186,38 @@ class Lab:
     # -- life cycle ---------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, timeout: float = 60.0, extra_args: Sequence[str] = ()) -> "Lab":
-        base = Path(tempfile.mkdtemp(prefix="choose-media-lab-"))
+    def start(cls, timeout: float = 60.0, extra_args: Sequence[str] = ()) -> Lab:
+        return cls.launch(
+            "jupyterlab",
+            [
+                "jupyterlab",
+                "--allow-root",
+                "--no-browser",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
+                "--ServerApp.ip=127.0.0.1",
+                "--ServerApp.port_retries=0",
+                "--ServerApp.root_dir={root}",
+                "--ServerApp.terminals_enabled=False",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *extra_args,
+            ],
+            ready_path="/api/status",
+            port_arg="--ServerApp.port={port}",
+            timeout=timeout,
+        )
+
+    @classmethod
+    def launch(cls, name: str, args: Sequence[str], *, files: Sequence[Path] = (), ready_path: str | None = None,
+               port_arg: str = "--port={port}", timeout: float = 60.0) -> Lab:
+        """Start ``python -m <args...>`` (a Jupyter server, Voilà, ...) with all its state in a temp dir, on
+        127.0.0.1 and a free port; ready when ``ready_path`` answers (without it: when the port accepts).
+
+        ``{root}``/``{runtime}`` in ``args`` become those dirs; ``files`` are copied into the root dir (the
+        server's working directory)."""
+        base = Path(tempfile.mkdtemp(prefix=f"choose-media-{'lab' if name == 'jupyterlab' else name}-"))
         root = base / "root"
         runtime = base / "runtime"
         settings = base / "lab-settings"
@@ -199,6 +230,8 @@ class Lab:
             f.write_text(json.dumps(values))
         # The kernel must be the interpreter that runs pytest (the installed packages are there).
         _write_kernelspec(jupyter_path / "kernels" / "python3")
+        for src in files:
+            shutil.copy(src, root / src.name)
         env = dict(os.environ)
         env.update(
             JUPYTER_RUNTIME_DIR=str(runtime),
@@ -211,45 +244,34 @@ class Lab:
         )
         env.pop("JUPYTER_TOKEN", None)
         port = free_port()
-        cmd = [
-            sys.executable, "-m", "jupyterlab",
-            "--allow-root",
-            "--no-browser",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.terminals_enabled=False",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            *extra_args,
-        ]
-        log_path = base / "jupyterlab.log"
+        fill = {"root": str(root), "runtime": str(runtime), "port": str(port)}
+        cmd = [sys.executable, "-m", *(a.format_map(fill) if "{" in a else a for a in (*args, port_arg))]
+        log_path = base / f"{name}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        lab = cls(proc=proc, port=port, base_dir=base, root_dir=root, runtime_dir=runtime, log_path=log_path)
+        server = cls(proc=proc, port=port, base_dir=base, root_dir=root, runtime_dir=runtime, log_path=log_path)
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(
-                    f"jupyter lab exited with code {proc.returncode} during start-up.\n"
+                    f"{name} exited with code {proc.returncode} during start-up.\n"
                     f"command: {' '.join(cmd)}\n--- log tail ({log_path}) ---\n{tail(log_path)}"
                 )
             try:
-                lab.api("GET", "/api/status", timeout=2)
-                return lab
+                if ready_path is None:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                else:
+                    server.api("GET", ready_path, timeout=2)
+                return server
             except (OSError, urllib.error.URLError):
                 pass
             if time.monotonic() > deadline:
-                lab.stop(check=False)
+                server.stop(check=False)
                 raise RuntimeError(
-                    f"jupyter lab did not answer /api/status within {timeout:.0f} s.\n"
+                    f"{name} did not answer {ready_path or 'on its port'} within {timeout:.0f} s.\n"
                     f"--- log tail ({log_path}) ---\n{tail(log_path)}"
                 )
             time.sleep(0.1)

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from big_media import big_mp4
 
 from choose_media.store import file_md5
@@ -72,7 +71,7 @@ def test_original_pick_arrives_byte_for_byte_including_200_mib(open_notebook, me
     assert result["errMsg"] == "chooseMedia:ok"
     entries = result["tempFiles"]
     assert [e["type"] for e in entries] == ["image", "image", "video", "video"]
-    for entry, src in zip(entries, chosen):
+    for entry, src in zip(entries, chosen, strict=True):
         m = SHAPE.match(entry["tempFilePath"])
         assert m, entry["tempFilePath"]
         assert entry["size"] == src.stat().st_size

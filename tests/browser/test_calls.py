@@ -16,12 +16,8 @@ def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_photo(tmp_path_factory.mktemp("calls") / "photo.jpg", (800, 600), orientation=1)
 
 
-def test_await_choose_media_resolves_in_the_same_cell(open_notebook, photo: Path) -> None:
-    cell = (
-        "from choose_media import choose_media\n"
-        "result = await choose_media(count=1, mediaType=['image'])\n"
-        "print('resolved', result['errMsg'], len(result['tempFiles']))"
-    )
+def pick_and_confirm_while_the_cell_runs(open_notebook, cell: str, photo: Path):
+    """Runs ``cell`` (which waits for the pick), picks ``photo`` in its widget, confirms, waits for the cell."""
     nb = open_notebook([cell], wait=False)
     page = nb.page
     page.wait_for_selector(".cm-root")
@@ -29,8 +25,18 @@ def test_await_choose_media_resolves_in_the_same_cell(open_notebook, photo: Path
     page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
     page.click(".cm-confirm")
     nb.wait_until_run_done(60)
+    return nb
+
+
+def test_await_choose_media_resolves_in_the_same_cell(open_notebook, photo: Path) -> None:
+    cell = (
+        "from choose_media import choose_media\n"
+        "result = await choose_media(count=1, mediaType=['image'])\n"
+        "print('resolved', result['errMsg'], len(result['tempFiles']))"
+    )
+    nb = pick_and_confirm_while_the_cell_runs(open_notebook, cell, photo)
     assert nb.eval_json("result['errMsg']") == "chooseMedia:ok"
-    page.wait_for_selector("text=resolved chooseMedia:ok 1")
+    nb.page.wait_for_selector("text=resolved chooseMedia:ok 1")
 
 
 def test_await_choose_media_raises_on_cancel(open_notebook) -> None:
@@ -61,13 +67,7 @@ def test_blocking_wait_receives_the_pick_in_the_same_cell(open_notebook, photo: 
         "after = set(subshells())\n"
         "print('waited', res['errMsg'])"
     )
-    nb = open_notebook([cell], wait=False)
-    page = nb.page
-    page.wait_for_selector(".cm-root")
-    page.set_input_files(".cm-input", [str(photo)])
-    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
-    page.click(".cm-confirm")
-    nb.wait_until_run_done(60)
+    nb = pick_and_confirm_while_the_cell_runs(open_notebook, cell, photo)
     assert nb.eval_json("res['errMsg']") == "chooseMedia:ok"
     assert nb.eval_json("len(w.temp_files)") == 1
     private = nb.eval_json("__import__('importlib').import_module('choose_media._blocking').last_private_subshell")

@@ -13,22 +13,15 @@ page, with two photos and a video added and before Confirm.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
-
-import pytest
 
 import harness
+import pytest
 from harness import Lab, NotebookSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,57 +63,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def start_server(name: str, args: Sequence[str], files: Sequence[Path] = (), ready_path: str | None = None,
                  timeout: float = 60) -> Lab:
-    """Start ``python -m <args...> --port=P`` like the harness starts JupyterLab: temp dirs, 127.0.0.1, a free port.
-
-    ``files`` are copied into the server's root dir (its working directory); ``{runtime}`` in ``args`` becomes the
-    runtime dir.  Ready when ``ready_path`` answers (or, without it, when the port accepts connections).
-    """
-    base = Path(tempfile.mkdtemp(prefix=f"choose-media-{name}-"))
-    root, runtime, settings, jupyter_path = base / "root", base / "runtime", base / "lab-settings", base / "jupyter-data"
-    for d in (root, runtime, settings, jupyter_path, base / "workspaces", base / "config", base / "ipython"):
-        d.mkdir(parents=True)
-    for plugin, values in harness.LAB_SETTINGS.items():
-        f = settings / f"{plugin}.jupyterlab-settings"
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(values))
-    harness._write_kernelspec(jupyter_path / "kernels" / "python3")
-    for src in files:
-        shutil.copy(src, root / src.name)
-    env = dict(os.environ)
-    env.update(
-        JUPYTER_RUNTIME_DIR=str(runtime),
-        JUPYTER_PATH=os.pathsep.join(filter(None, [str(jupyter_path), os.environ.get("JUPYTER_PATH")])),
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-        IPYTHONDIR=str(base / "ipython"),
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("JUPYTER_TOKEN", None)
-    port = harness.free_port()
-    cmd = [sys.executable, "-m", *(a.replace("{runtime}", str(runtime)) for a in args), f"--port={port}"]
-    log_path = base / f"{name}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    server = Lab(proc=proc, port=port, base_dir=base, root_dir=root, runtime_dir=runtime, log_path=log_path)
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up.\ncommand: {' '.join(cmd)}\n"
-                               f"--- log tail ---\n{harness.tail(log_path)}")
-        try:
-            if ready_path is None:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            else:
-                server.api("GET", ready_path, timeout=2)
-            return server
-        except (OSError, urllib.error.URLError):
-            pass
-        if time.monotonic() > deadline:
-            server.stop(check=False)
-            raise RuntimeError(f"{name} did not answer within {timeout:.0f} s.\n--- log tail ---\n{harness.tail(log_path)}")
-        time.sleep(0.1)
+    """Start ``python -m <args...> --port=P`` like the harness starts JupyterLab: temp dirs, 127.0.0.1, a free port."""
+    return Lab.launch(name, args, files=files, ready_path=ready_path, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

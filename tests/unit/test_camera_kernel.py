@@ -12,6 +12,8 @@ from typing import Any
 import ipywidgets
 import media_fixtures as mf
 import pytest
+from PIL import Image
+
 from choose_media import ChooseMediaWidget
 from choose_media.album import ALBUM_ENV, default_album_dir, save_to_album
 from choose_media.camera import needs_trim, trim_video
@@ -19,7 +21,6 @@ from choose_media.errors import Errno, MediaError
 from choose_media.pipeline import recognise
 from choose_media.store import TempFileStore, file_md5
 from choose_media.videos import probe_video
-from PIL import Image
 
 
 class Sent(list[dict[str, Any]]):

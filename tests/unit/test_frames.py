@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from choose_media.frames import MAX_FRAME_PIXELS, Frame, FrameDispatcher, FrameRequest
 from PIL import Image
+
+from choose_media.frames import MAX_FRAME_PIXELS, Frame, FrameDispatcher, FrameRequest
 
 W, H = 8, 6
 RED, BLUE = (200, 20, 20), (20, 20, 200)
@@ -39,7 +40,7 @@ def message(seq: int, *, fmt: str = "rgba", stamp: float = 1000.0, dropped: int 
 
 
 def close(a: Any, b: Any, tol: int = 12) -> bool:
-    return all(abs(int(x) - int(y)) <= tol for x, y in zip(a, b))
+    return all(abs(int(x) - int(y)) <= tol for x, y in zip(a, b, strict=False))
 
 
 class FakeClock:

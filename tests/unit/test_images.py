@@ -9,6 +9,8 @@ from pathlib import Path
 import media_fixtures as mf
 import numpy as np
 import pytest
+from PIL import Image
+
 from choose_media.errors import Errno, MediaError
 from choose_media.images import (
     MAX_IMAGE_PIXELS,
@@ -18,7 +20,6 @@ from choose_media.images import (
     image_size,
     probe_image,
 )
-from PIL import Image
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 
@@ -29,7 +30,7 @@ def md5(path: Path) -> str:
 
 def close_to(pixel: object, colour: tuple[int, ...], tolerance: int = 40) -> bool:
     assert isinstance(pixel, tuple)
-    return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(pixel, colour))
+    return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(pixel, colour, strict=False))
 
 
 def compress(src: Path, work: Path, settings: ImageSettings | None = None) -> EncodedMedia:

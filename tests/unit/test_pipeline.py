@@ -107,7 +107,7 @@ def test_a_bad_file_fails_alone_with_its_errno(media: dict[str, Path]) -> None:
 def test_every_file_gets_a_thumbnail(media: dict[str, Path]) -> None:
     w = ChooseMediaWidget()
     result = w.pick_files([media["photo"], media["video"]])
-    for entry, f in zip(result["tempFiles"], w.temp_files):
+    for entry, f in zip(result["tempFiles"], w.temp_files, strict=True):
         assert entry["thumbTempFilePath"].startswith("ttfile://temp/")
         assert f.thumb_path is not None
         with Image.open(f.thumb_path) as thumb:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import media_fixtures as mf
 import pytest
-from choose_media.errors import Errno, MediaError
-from choose_media.sniff import SNIFF_BYTES, Sniffed, sniff_file, sniff_media
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from choose_media.errors import Errno, MediaError
+from choose_media.sniff import SNIFF_BYTES, Sniffed, sniff_file, sniff_media
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 

@@ -40,9 +40,9 @@ def test_resolve_refuses_anything_but_stored_names(tmp_path: Path, bad: str) -> 
 
 def test_store_directory_is_removed_when_the_kernel_process_exits(tmp_path: Path) -> None:
     code = (
-        "import tempfile, pathlib; tempfile.tempdir = %r\n"
+        f"import tempfile, pathlib; tempfile.tempdir = {str(tmp_path)!r}\n"
         "from choose_media.store import default_store\n"
-        "s = default_store(); (s.root / 'x').write_bytes(b'1'); print(s.root)" % str(tmp_path)
+        "s = default_store(); (s.root / 'x').write_bytes(b'1'); print(s.root)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out and not Path(out).exists()
@@ -57,8 +57,6 @@ def test_a_killed_kernels_store_is_swept_by_the_next_one(tmp_path: Path) -> None
     orphan.mkdir()
     alive = parent / f"kernel-{os.getpid()}-mine"
     alive.mkdir()
-    code = "import tempfile; tempfile.tempdir = %r\nfrom choose_media.store import TempFileStore; TempFileStore()" % str(
-        tmp_path
-    )
+    code = f"import tempfile; tempfile.tempdir = {str(tmp_path)!r}\nfrom choose_media.store import TempFileStore; TempFileStore()"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert not orphan.exists() and alive.exists()

@@ -11,6 +11,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import media_fixtures as mf
 import pytest
+from PIL import Image
+
 from choose_media.errors import Errno, MediaError
 from choose_media.videos import (
     VideoInfo,
@@ -21,7 +23,6 @@ from choose_media.videos import (
     probe_video,
     transcode_video,
 )
-from PIL import Image
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 

@@ -20,7 +20,8 @@ import importlib
 import inspect
 import threading
 import time
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 _SETUP_TIMEOUT = 10.0

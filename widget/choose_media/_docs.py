@@ -6,8 +6,8 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import errno_table_markdown
 from .options import option_table_markdown
@@ -62,7 +62,7 @@ def render(text: str) -> str:
     """``text`` with each ``<!-- NAME:start -->...<!-- NAME:end -->`` block regenerated."""
     for name, make in GENERATED.items():  # "benchmarks" is written by the benchmark run itself
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
     return text
 
 

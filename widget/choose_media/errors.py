@@ -77,7 +77,7 @@ class ChooseMediaError(Exception):
         self.errMsg = errMsg
 
     @classmethod
-    def from_detail(cls, errno: int, detail: str) -> "ChooseMediaError":
+    def from_detail(cls, errno: int, detail: str) -> ChooseMediaError:
         return cls(errno, fail_message(detail))
 
     def to_result(self) -> dict[str, Any]:

@@ -10,8 +10,9 @@ docs' tables all read it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from .errors import ChooseMediaError, Errno, fail_message
 

@@ -7,10 +7,10 @@ tests all run the same steps.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Union
 
 from .errors import Errno, MediaError
 from .images import EncodedMedia, ImageInfo, ImageSettings, compress_image, make_thumbnail, probe_image
@@ -43,7 +43,7 @@ class ReceivedMedia:
     path: Path
     md5: str
     sniffed: Sniffed
-    info: Union[ImageInfo, VideoInfo]
+    info: ImageInfo | VideoInfo
     name: str = ""
     max_duration: float | None = None
     """Seconds a camera clip may last (maxDuration): a transcode never runs longer."""
@@ -66,7 +66,7 @@ def recognise(path: Path, md5: str, *, media_types: Iterable[str], name: str = "
         raise MediaError(
             Errno.UNSUPPORTED_FILE, f"the file is a {sniffed.type} ({sniffed.format}), but mediaType is {allowed}"
         )
-    info: Union[ImageInfo, VideoInfo]
+    info: ImageInfo | VideoInfo
     info = probe_image(path) if sniffed.type == "image" else probe_video(path)
     return ReceivedMedia(path, md5, sniffed, info, name)
 
@@ -253,7 +253,7 @@ def process_local_files(
             received.append(exc)
     files: list[TempFile] = []
     failed: list[FailedFile] = []
-    for index, (src, item) in enumerate(zip(sources, received)):
+    for index, (src, item) in enumerate(zip(sources, received, strict=True)):
         if on_progress is not None:
             on_progress(index, len(sources), src.name)
         try:

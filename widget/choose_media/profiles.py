@@ -9,8 +9,9 @@ profile (no platform) is the notebook itself: every capability on.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ChooseMediaError, Errno
 from .options import OPTION_TABLE, PLATFORM_NAMES, InvalidParameterError, OptionSpec, Platform
@@ -57,7 +58,7 @@ class Profile:
     """``None``: the newest client."""
 
     @classmethod
-    def create(cls, platform: str | None = None, client_version: str | None = None) -> "Profile":
+    def create(cls, platform: str | None = None, client_version: str | None = None) -> Profile:
         if platform is not None and platform not in PLATFORMS:
             raise ChooseMediaError.from_detail(
                 Errno.INVALID_PARAMETER,

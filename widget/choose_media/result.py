@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import html
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -68,7 +69,7 @@ class TempFile:
             shutil.copyfileobj(src, out, 1024 * 1024)
         return dest
 
-    def to_pil(self) -> "Image.Image":
+    def to_pil(self) -> Image.Image:
         """The image, upright, as a Pillow image (images only)."""
         if self.type != "image":
             raise TypeError(f"{self.temp_file_path} is a {self.type}, not an image")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import FIRST_COMPLETED
-from concurrent.futures import wait as futures_wait
 import re
 import sys
 import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import anywidget
 import traitlets
@@ -20,8 +21,6 @@ from .camera import CameraFeatures
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
 from .images import ImageSettings
 from .options import OPTION_TABLE, OPTIONS_BY_ATTR, accept_attribute, lookup_option, normalize_options, validate_option
-from .profiles import Profile, apply_profile, effective_value
-from .videos import VideoSettings
 from .pipeline import (
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_PICK_SIZE,
@@ -32,9 +31,11 @@ from .pipeline import (
     process_local_files,
     recognise,
 )
+from .profiles import Profile, apply_profile, effective_value
 from .result import ChooseMediaResult, FailedFile, TempFile, success_result
 from .store import TempFileStore, default_store
 from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferError
+from .videos import VideoSettings
 
 _STATIC = Path(__file__).parent / "static"
 _KIND = re.compile(r"^[a-z_]{1,32}$")
@@ -246,7 +247,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         return self._outcome()
 
     @staticmethod
-    async def _arrival(arrived: "asyncio.Future[dict[str, Any]]") -> None:
+    async def _arrival(arrived: asyncio.Future[dict[str, Any]]) -> None:
         from ._blocking import current_kernel_needs_pumping, pump_comm_messages
 
         kernel = current_kernel_needs_pumping()
