@@ -44,7 +44,16 @@ def test_four_widgets_transfer_and_compress_at_once(open_notebook, tmp_path: Pat
     confirms = page.locator(".cm-confirm")
     for i in range(4):
         confirms.nth(i).click()
-    nb.wait_for("all(w.result is not None for w in ws)", timeout=180)
+    try:
+        nb.wait_for("all(w.result is not None for w in ws)", timeout=180)
+    except AssertionError as exc:  # say which widget is stuck where, in the kernel and on the page
+        kernel = nb.eval_json("[(w.status, w.status_text, w.result and w.result['errMsg']) for w in ws]")
+        page_state = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.cm-root')).map(r => [r.className, "
+            "r.querySelector('.cm-notice')?.textContent, "
+            "Array.from(r.querySelectorAll('.cm-item')).map(i => i.dataset.state)])"
+        )
+        raise AssertionError(f"{exc}\nkernel: {kernel}\npage: {page_state}") from exc
     results = nb.eval_json("[[(e['type'], e.get('width'), e.get('height')) for e in w.result['tempFiles']] for w in ws]")
     assert results == [[["image", 1920, 1440], ["video", 320, 240]]] * 4
     assert nb.eval_json("[w.result['errMsg'] for w in ws]") == ["chooseMedia:ok"] * 4

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .errors import errno_table_markdown
 from .options import option_table_markdown
@@ -47,10 +48,28 @@ def public_members(cls: type) -> dict[str, object]:
     return members
 
 
+class _AsWritten(str):
+    """An annotation shown as written in the source (``from __future__ import annotations`` makes every
+    annotation a string, which ``inspect`` would print quoted)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _as_written(annotation: object) -> object:
+    return _AsWritten(annotation) if isinstance(annotation, str) else annotation
+
+
+def _signature(target: Any) -> str:
+    sig = inspect.signature(target)
+    params = [p.replace(annotation=_as_written(p.annotation)) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=_as_written(sig.return_annotation)))
+
+
 def _describe(name: str, obj: object, level: str = "###") -> list[str]:
     target = obj.fget if isinstance(obj, property) else obj
     try:
-        signature = str(inspect.signature(target)) if callable(target) and not isinstance(obj, property) else ""
+        signature = _signature(target) if callable(target) and not isinstance(obj, property) else ""
     except (TypeError, ValueError):
         signature = ""
     kind = "class " if inspect.isclass(obj) else "property " if isinstance(obj, property) else ""
@@ -62,8 +81,12 @@ def render(text: str) -> str:
     """``text`` with each ``<!-- NAME:start -->...<!-- NAME:end -->`` block regenerated."""
     for name, make in GENERATED.items():  # "benchmarks" is written by the benchmark run itself
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
+        text = _fill(pattern, make(), text)
     return text
+
+
+def _fill(pattern: re.Pattern[str], block: str, text: str) -> str:
+    return pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), text)
 
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
