@@ -30,3 +30,15 @@ def test_api_reference_is_current_and_every_public_name_is_documented() -> None:
             for member, value in public_members(obj).items():
                 target = value.fget if isinstance(value, property) else value
                 assert inspect.getdoc(target), f"{name}.{member} has no docstring"
+
+
+def test_readme_benchmark_block_is_the_committed_results() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_readme", README.parent / "benchmarks" / "readme.py")
+    assert spec is not None and spec.loader is not None
+    bench_readme = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_readme)
+    text = README.read_text(encoding="utf-8")
+    results = bench_readme.RESULTS.read_text(encoding="utf-8")
+    assert bench_readme.render(text, results) == text, "run: python -m benchmarks.readme"
