@@ -16,7 +16,8 @@ import { translator } from "./i18n.js";
  *   constraints: MediaStreamConstraints|null, facing: string}} OpenCamera
  */
 /** @typedef {{recorder: MediaRecorder, chunks: Blob[], discard: boolean, startedAt: number,
- *   stopTimer: number, tick: number, max: number|null, mimeType: string, spoken: number|null}} Recording */
+ *   stopTimer: number, tick: number, max: number|null, mimeType: string, spoken: number|null,
+ *   microphone: MediaStream | null}} Recording */
 
 /** The errnos of widget/choose_media/errors.py that the camera reports. */
 export const CAMERA_ERRNO = Object.freeze({ PERMISSION_DENIED: 1107003, UNAVAILABLE: 1107004, INSECURE_CONTEXT: 1107005 });
@@ -454,8 +455,8 @@ export function createCameraSource(ctx) {
     const videoConstraints = chosenDeviceId
       ? { deviceId: { exact: chosenDeviceId }, ...IDEAL_SIZE }
       : { facingMode: { ideal: facing }, ...IDEAL_SIZE }; // ideal: any camera will do if that one is missing
-    // A microphone is asked for only when videos can be shot; without one, video alone.
-    const attempts = wantsVideo() ? [true, false] : [false];
+    // No microphone here: it is opened only while a video is being recorded (see startRecording).
+    const attempts = [false];
     let lastError = null;
     for (const audio of attempts) {
       /** @type {MediaStreamConstraints} */
@@ -644,9 +645,41 @@ export function createCameraSource(ctx) {
   }
 
   // -- video ---------------------------------------------------------------------------------------
-  function startRecording() {
-    if (!current || recording) return;
-    const stream = current.stream;
+  /**
+   * The microphone for one recording, or null (none, refused, or a borrowed stream that brings its own
+   * audio or deliberately has none). Nobody hears anything while the camera only previews or shoots photos.
+   * @param {OpenCamera} opened @returns {Promise<MediaStream | null>}
+   */
+  async function openMicrophone(opened) {
+    if (!opened.owned || opened.stream.getAudioTracks().some((t) => t.readyState === "live")) return null;
+    try {
+      const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+      remember(debug.opened, mic);
+      return mic;
+    } catch (err) {
+      el.dataset.microphone = `unavailable: ${explain(err)}`; // the video is recorded without sound
+      return null;
+    }
+  }
+
+  let recordStarting = false;
+
+  async function startRecording() {
+    if (!current || recording || recordStarting) return;
+    const opened = current;
+    recordStarting = true;
+    /** @type {MediaStream | null} */
+    let microphone = null;
+    try {
+      microphone = await openMicrophone(opened);
+    } finally {
+      recordStarting = false;
+    }
+    if (current !== opened || recording || !wanted()) {
+      stopTracks(microphone); // the camera closed (or switched) while the microphone was asked for
+      return;
+    }
+    const stream = new MediaStream([...opened.stream.getTracks(), ...(microphone?.getAudioTracks() ?? [])]);
     const withAudio = stream.getAudioTracks().some((t) => t.readyState === "live");
     const mimeType = pickRecorderType(withAudio);
     /** @type {MediaRecorder} */
@@ -654,6 +687,7 @@ export function createCameraSource(ctx) {
     try {
       recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
     } catch (err) {
+      stopTracks(microphone);
       messageText.textContent = t("camera.record_failed", { reason: explain(err) });
       retry.hidden = true;
       message.hidden = false;
@@ -663,7 +697,9 @@ export function createCameraSource(ctx) {
     const max = typeof maxSetting === "number" && maxSetting > 0 ? maxSetting : null; // null: no limit
     const fps = /** @type {any} */ (stream.getVideoTracks()[0]?.getSettings?.() ?? {}).frameRate || 30;
     /** @type {Recording} */
-    const rec = { recorder, chunks: [], discard: false, startedAt: 0, stopTimer: 0, tick: 0, max, mimeType, spoken: null };
+    const rec = {
+      recorder, chunks: [], discard: false, startedAt: 0, stopTimer: 0, tick: 0, max, mimeType, spoken: null, microphone,
+    };
     recording = rec;
     recorder.addEventListener("dataavailable", (e) => {
       if (e.data && e.data.size) rec.chunks.push(e.data);
@@ -727,6 +763,7 @@ export function createCameraSource(ctx) {
   function finishRecording(rec) {
     clearTimeout(rec.stopTimer);
     clearInterval(rec.tick);
+    stopTracks(rec.microphone); // the microphone is on only while recording
     if (recording === rec) {
       recording = null;
       if (state === "recording") setState("live");

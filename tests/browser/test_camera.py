@@ -143,17 +143,20 @@ def test_video_stops_by_itself_at_max_duration_with_audio_and_a_countdown(open_n
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     constraints = json.loads(page.get_attribute(".cm-camera", "data-constraints"))
     assert constraints["video"]["facingMode"] == {"ideal": "environment"}  # cameraDevice defaults to back
-    assert constraints["audio"] is True
+    assert constraints["audio"] is False  # the microphone opens only while recording
+    assert page.evaluate(LIVE_TRACKS_JS) == ["video"]
     assert page.get_attribute(".cm-cam-preview", "data-mirrored") == "false"
     assert page.locator(".cm-cam-shutter").is_hidden()  # mediaType has no image
 
     page.click(".cm-cam-record")
     page.wait_for_selector(".cm-camera[data-state=recording]")
+    assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
     assert page.inner_text(".cm-cam-record") == "Stop"
     # The countdown counts down (observed, not timed), then the recorder stops by itself.
     page.wait_for_function("() => document.querySelector('.cm-camera').dataset.remaining === '1'", timeout=10_000)
     assert page.inner_text(".cm-cam-badge").endswith("0:01 left")
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=15_000)
+    page.wait_for_function(f"() => JSON.stringify(({LIVE_TRACKS_JS})()) === '[\"video\"]'")  # microphone off again
     page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)
     recording = page.evaluate("() => window.__chooseMediaCamera.recordings.at(-1)")
     assert recording["mimeType"].startswith("video/mp4;codecs=avc1")  # the preferred type
@@ -444,7 +447,7 @@ def test_closing_hiding_or_removing_the_view_stops_the_camera(open_notebook, cam
     page = nb.page
     no_live = f"() => ({LIVE_TRACKS_JS})().length === 0"
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
-    assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
+    assert page.evaluate(LIVE_TRACKS_JS) == ["video"]  # no microphone until a video is recorded
 
     # Another JupyterLab tab in front: the notebook is hidden (display: none), so its camera stops ...
     panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
@@ -454,7 +457,7 @@ def test_closing_hiding_or_removing_the_view_stops_the_camera(open_notebook, cam
     # ... and opens again when the notebook comes back to the front.
     page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", panel_id)
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
-    assert sorted(page.evaluate(LIVE_TRACKS_JS)) == ["audio", "video"]
+    assert page.evaluate(LIVE_TRACKS_JS) == ["video"]  # no microphone until a video is recorded
     nb.wait_for("w.camera_state.get('state') == 'live'")
     # Hidden while recording: the recording runs to its end and arrives, then the camera stops.
     page.click(".cm-cam-record")
@@ -472,7 +475,7 @@ def test_closing_hiding_or_removing_the_view_stops_the_camera(open_notebook, cam
     nb.wait_for("w.camera_state.get('state') == 'stopped'")
     nb.run("w.source_type = ['camera']")  # shown again: it opens again
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
-    assert len(page.evaluate(LIVE_TRACKS_JS)) == 2
+    assert page.evaluate(LIVE_TRACKS_JS) == ["video"]
 
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")  # view removed
     page.wait_for_function(no_live, timeout=10_000)
