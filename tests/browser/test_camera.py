@@ -76,6 +76,13 @@ def widget_cells(options: str, *extra: str) -> list[str]:
     return [f"from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget({options})\nw", *extra]
 
 
+def open_live_camera(open_notebook, browser, options: str, *extra: str):
+    """A notebook showing ``ChooseMediaWidget(<options>)`` as ``w`` (then the ``extra`` cells), once its camera is live."""
+    nb = open_notebook(widget_cells(options, *extra), browser=browser)
+    nb.page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
+    return nb
+
+
 LIVE_TRACKS_JS = (
     "() => (window.__chooseMediaCamera?.opened ?? []).flatMap(s => s.getTracks())"
     ".filter(t => t.readyState === 'live').map(t => t.kind)"
@@ -83,12 +90,10 @@ LIVE_TRACKS_JS = (
 
 
 def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(open_notebook, camera_browser) -> None:
-    nb = open_notebook(
-        widget_cells("sourceType=['camera'], mediaType=['image'], cameraDevice='front', sizeType=['original']"),
-        browser=camera_browser,
+    nb = open_live_camera(
+        open_notebook, camera_browser, "sourceType=['camera'], mediaType=['image'], cameraDevice='front', sizeType=['original']"
     )
     page = nb.page
-    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     # cameraDevice reaches getUserMedia as facingMode (ideal: any camera if there is no front one).
     constraints = json.loads(page.get_attribute(".cm-camera", "data-constraints"))
     assert constraints["video"]["facingMode"] == {"ideal": "user"}
@@ -135,12 +140,10 @@ def poster_pixels(index: int) -> str:
 
 
 def test_video_stops_by_itself_at_max_duration_with_audio_and_a_countdown(open_notebook, camera_browser) -> None:
-    nb = open_notebook(
-        widget_cells(f"sourceType=['camera'], mediaType=['video'], maxDuration={MAX_DURATION}, sizeType=['original']"),
-        browser=camera_browser,
+    nb = open_live_camera(
+        open_notebook, camera_browser, f"sourceType=['camera'], mediaType=['video'], maxDuration={MAX_DURATION}, sizeType=['original']"
     )
     page = nb.page
-    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     constraints = json.loads(page.get_attribute(".cm-camera", "data-constraints"))
     assert constraints["video"]["facingMode"] == {"ideal": "environment"}  # cameraDevice defaults to back
     assert constraints["audio"] is False  # the microphone opens only while recording
@@ -175,12 +178,10 @@ def test_video_stops_by_itself_at_max_duration_with_audio_and_a_countdown(open_n
 
 
 def test_compressed_camera_video_is_h264_mp4_with_faststart(open_notebook, camera_browser) -> None:
-    nb = open_notebook(
-        widget_cells(f"sourceType=['camera'], mediaType=['video'], maxDuration={MAX_DURATION}, sizeType=['compressed']"),
-        browser=camera_browser,
+    nb = open_live_camera(
+        open_notebook, camera_browser, f"sourceType=['camera'], mediaType=['video'], maxDuration={MAX_DURATION}, sizeType=['compressed']"
     )
     page = nb.page
-    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
     page.click(".cm-cam-record")
     page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)
     page.click(".cm-confirm")
@@ -362,12 +363,9 @@ FRAME_RECORDER = (
 
 
 def test_on_frame_delivers_live_frames_with_back_pressure(open_notebook, camera_browser) -> None:
-    nb = open_notebook(
-        widget_cells("sourceType=['camera'], mediaType=['image'], cameraDevice='front'", FRAME_RECORDER),
-        browser=camera_browser,
+    nb = open_live_camera(
+        open_notebook, camera_browser, "sourceType=['camera'], mediaType=['image'], cameraDevice='front'", FRAME_RECORDER
     )
-    page = nb.page
-    page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
 
     nb.run("w.on_frame(on_rgba, fps=30, size=(640, 480), format='rgba')")
     assert nb.eval_json("w.frame_request") == {"fps": 30.0, "width": 640, "height": 480, "format": "rgba"}

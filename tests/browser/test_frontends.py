@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 import urllib.error
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -101,21 +100,8 @@ class Notebook7Session(NotebookSession):
     """A ``NotebookSession`` opened the Notebook 7 way (``/notebooks/<name>``); the rest is shared: Notebook 7's
     shell has the same ``widgets('main')`` and the same ``notebook:run-all-cells`` command as JupyterLab."""
 
-    def open(self, timeout: float = 60) -> None:
-        __tracebackhide__ = True
-        self.page.goto(f"{self.lab.url}/notebooks/{urllib.parse.quote(self.name)}")
-        self.page.wait_for_function("() => !!window.jupyterapp", timeout=timeout * 1000)
-        st = self._poll("the kernel to be idle",
-                        lambda s: s.get("ready") and s.get("status") == "idle" and s.get("connection") == "connected",
-                        timeout)
-        deadline = time.monotonic() + timeout
-        while not (sessions := self.lab.sessions_for(self.name)):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no server session for {self.name}: {self.lab.api('GET', '/api/sessions')}")
-            time.sleep(0.05)
-        self.kernel_id = sessions[0]["kernel"]["id"]
-        assert st["kernelId"] == self.kernel_id, (st, sessions)
-        self._panel_id = st["id"]
+    def page_path(self) -> str:
+        return f"/notebooks/{urllib.parse.quote(self.name)}"
 
 
 @contextlib.contextmanager
