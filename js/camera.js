@@ -456,27 +456,24 @@ export function createCameraSource(ctx) {
       ? { deviceId: { exact: chosenDeviceId }, ...IDEAL_SIZE }
       : { facingMode: { ideal: facing }, ...IDEAL_SIZE }; // ideal: any camera will do if that one is missing
     // No microphone here: it is opened only while a video is being recorded (see startRecording).
-    const attempts = [false];
-    let lastError = null;
-    for (const audio of attempts) {
-      /** @type {MediaStreamConstraints} */
-      const constraints = { video: videoConstraints, audio };
-      remember(debug.constraints, constraints);
-      el.dataset.constraints = JSON.stringify(constraints);
-      try {
-        const stream = await media.getUserMedia(constraints);
-        remember(debug.opened, stream);
-        if (req !== requestId || disposed) {
-          stopTracks(stream); // the user switched camera (or left) meanwhile: drop this answer
-          throw STALE;
-        }
-        return { stream, owned: true, source: "getUserMedia", constraints, facing: chosenDeviceId ? "" : facing };
-      } catch (err) {
-        if (err === STALE || req !== requestId || disposed) throw STALE;
-        lastError = err;
-      }
+    /** @type {MediaStreamConstraints} */
+    const constraints = { video: videoConstraints, audio: false };
+    remember(debug.constraints, constraints);
+    el.dataset.constraints = JSON.stringify(constraints);
+    /** @type {MediaStream} */
+    let stream;
+    try {
+      stream = await media.getUserMedia(constraints);
+    } catch (err) {
+      if (req !== requestId || disposed) throw STALE;
+      throw err;
     }
-    throw lastError;
+    remember(debug.opened, stream);
+    if (req !== requestId || disposed) {
+      stopTracks(stream); // the user switched camera (or left) meanwhile: drop this answer
+      throw STALE;
+    }
+    return { stream, owned: true, source: "getUserMedia", constraints, facing: chosenDeviceId ? "" : facing };
   }
 
   function currentFacing() {
