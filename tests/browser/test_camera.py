@@ -105,6 +105,7 @@ def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(op
     assert page.get_attribute(".cm-cam-preview", "data-mirrored") == "true"
     assert page.eval_on_selector(".cm-cam-preview", "v => getComputedStyle(v).transform").startswith("matrix(-1")
     assert page.locator(".cm-cam-record").is_hidden()  # mediaType has no video
+    assert page.evaluate(LIVE_TRACKS_JS) == ["video"]  # (so "off" below means it was stopped)
 
     page.click(".cm-cam-shutter")
     page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)

@@ -22,11 +22,14 @@ class FakeBrowser:
         self.widget._on_message(self.widget, content, buffers or [])
         return self.replies[start:]
 
-    def upload(self, tid: str, data: bytes, *, name: str = "file", source: str = "album", chunk: int = 1 << 20) -> list[dict[str, Any]]:
+    def upload(self, tid: str, data: bytes, *, name: str = "file", source: str = "album", chunk: int = 1 << 20,
+               md5: bool = False) -> list[dict[str, Any]]:
+        """Send ``data`` as the shipped front-end does: ``end`` carries no md5 (``md5=True``: as a client may)."""
         replies = self.msg({"kind": "begin", "id": tid, "size": len(data), "source": source, "name": name})
         for offset in range(0, len(data), chunk):
             replies += self.msg({"kind": "chunk", "id": tid, "offset": offset}, [memoryview(data[offset : offset + chunk])])
-        replies += self.msg({"kind": "end", "id": tid, "md5": hashlib.md5(data).hexdigest()})
+        end = {"kind": "end", "id": tid} | ({"md5": hashlib.md5(data).hexdigest()} if md5 else {})
+        replies += self.msg(end)
         return replies
 
     def confirm(self, ids: list[str], original: bool = False) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,7 +77,7 @@ def test_the_declared_mime_type_is_ignored(tmp_path: Path, good: Path) -> None:
     script = b"#!/bin/sh\nrm -rf /\n"
     b.msg({"kind": "begin", "id": "s", "size": len(script), "source": "album", "mime": "image/jpeg", "name": "x.jpg"})
     b.msg({"kind": "chunk", "id": "s", "offset": 0}, [memoryview(script)])
-    (reply,) = b.msg({"kind": "end", "id": "s", "md5": hashlib.md5(script).hexdigest()})
+    (reply,) = b.msg({"kind": "end", "id": "s"})
     assert reply["kind"] == "error" and reply["errno"] == Errno.UNSUPPORTED_FILE
     assert b.files_in_store() == []
 
@@ -106,12 +105,12 @@ def test_uploaded_names_never_become_paths(tmp_path: Path, good: Path, name: obj
     data = good.read_bytes()
     b.msg({"kind": "begin", "id": "n", "size": len(data), "source": "album", "name": name})
     b.msg({"kind": "chunk", "id": "n", "offset": 0}, [memoryview(data)])
-    b.msg({"kind": "end", "id": "n", "md5": hashlib.md5(data).hexdigest()})
+    b.msg({"kind": "end", "id": "n"})
     result = b.confirm(["n"], original=True)
     f = b.widget.temp_files[0]
     assert f.path.parent == tmp_path / "store"
     assert result["tempFiles"][0]["tempFilePath"].startswith("ttfile://temp/")
-    assert "passwd" not in str(f.path) and "\x00" not in f.name and len(f.name) <= 255
+    assert "\x00" not in f.name and len(f.name) <= 255
     assert not (tmp_path / "etc").exists()
 
 

@@ -366,6 +366,14 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             self._close_id(tid)
         self.send({"kind": "error", "id": tid, "errno": int(errno), "errMsg": fail_message(detail)})
 
+    def _transfer_on_the_wire(self, tid: str, *, pop: bool = False) -> IncomingTransfer | None:
+        """The open transfer a chunk or ``end`` is for; None when it was refused or removed (what was still on
+        its way for it is dropped without a reply); a TransferError for an id never seen."""
+        transfer = self._transfers.pop(tid, None) if pop else self._transfers.get(tid)
+        if transfer is None and tid not in self._closed_ids:
+            raise TransferError(f"unknown transfer {tid}")
+        return transfer
+
     def _close_id(self, transfer_id: str) -> None:
         self._closed_ids[transfer_id] = None
         if len(self._closed_ids) > _MAX_CLOSED_IDS:
@@ -427,11 +435,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
 
     def _msg_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
-        transfer = self._transfers.get(tid)
-        if transfer is None and tid in self._closed_ids:
-            return
+        transfer = self._transfer_on_the_wire(tid)
         if transfer is None:
-            raise TransferError(f"unknown transfer {tid}")
+            return
         if len(buffers) != 1:
             self._drop(tid)
             raise TransferError("a chunk must carry exactly one buffer")
@@ -444,11 +450,9 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
 
     def _msg_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         tid = self._transfer_id(content)
-        transfer = self._transfers.pop(tid, None)
-        if transfer is None and tid in self._closed_ids:
-            return
+        transfer = self._transfer_on_the_wire(tid, pop=True)
         if transfer is None:
-            raise TransferError(f"unknown transfer {tid}")
+            return
         path, md5 = transfer.finish(content.get("md5"))
         self.last_transfer_seconds[tid] = transfer.seconds
         self._accept(tid, path, md5, transfer.name)
@@ -522,6 +526,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         ids = content.get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise MediaError(Errno.UNKNOWN_ERROR, "confirm needs a list of transfer ids")
+        ids = list(dict.fromkeys(ids))  # a file named twice is still one file
         if sum(1 for i in ids if self._sources.get(i) == "album") > self.count:
             raise MediaError(Errno.INVALID_PARAMETER, f"more files confirmed than count={self.count}")
         keys = [tid for tid in ids if tid in self._received]
