@@ -123,6 +123,21 @@ function render({ model, el }) {
     syncState();
   }
 
+  /** @param {Item} item @param {number} acked bytes the kernel has stored */
+  function showProgress(item, acked) {
+    item.bar.value = acked;
+    item.detail.textContent = t("item.progress", { done: formatBytes(acked), total: formatBytes(item.file.size) });
+  }
+
+  /**
+   * @param {File} file @param {"album"|"camera"} source
+   * @param {(sent: number, acked: number) => void} onProgress @param {string} [resumeId] continue this transfer
+   */
+  function newTransfer(file, source, onProgress, resumeId) {
+    const chunkSize = model.get("chunk_size");
+    return new Transfer(model, file, { chunkSize, inFlight: model.get("chunks_in_flight"), source, onProgress, resumeId });
+  }
+
   /**
    * @param {File} file what the item shows (for a kernel-side album entry: its thumbnail, named like it)
    * @param {"album"|"camera"} source
@@ -166,18 +181,8 @@ function render({ model, el }) {
       remove,
     ]);
     /** @param {number} _sent @param {number} acked */
-    const onProgress = (_sent, acked) => {
-      bar.value = acked;
-      detail.textContent = t("item.progress", { done: formatBytes(acked), total: formatBytes(file.size) });
-    };
-    const transfer = makeTransfer
-      ? makeTransfer(onProgress)
-      : new Transfer(model, file, {
-          chunkSize: model.get("chunk_size"),
-          inFlight: model.get("chunks_in_flight"),
-          source,
-          onProgress,
-        });
+    const onProgress = (_sent, acked) => showProgress(item, acked);
+    const transfer = makeTransfer ? makeTransfer(onProgress) : newTransfer(file, source, onProgress);
     /** @type {Item} */
     const item = { transfer, file, li, state: "queued", url, bar, detail, source, thumb, retry, showThumb };
     remove.addEventListener("click", () => removeItem(item));
@@ -205,7 +210,7 @@ function render({ model, el }) {
     item.state = "interrupted";
     item.li.dataset.state = "interrupted";
     item.bar.value = received;
-    const done = Math.floor((100 * received) / (item.transfer.file.size || item.file.size || 1));
+    const done = Math.floor((100 * received) / (item.expectedSize || item.file.size || 1));
     item.detail.textContent = t(haveFile ? "item.interrupted" : "item.rechoose", { percent: done });
     item.retry.hidden = !haveFile;
   }
@@ -213,16 +218,7 @@ function render({ model, el }) {
   /** @param {Item} item @param {File} file the same file, chosen again (or still at hand) */
   function resume(item, file) {
     item.file = file;
-    item.transfer = new Transfer(model, file, {
-      chunkSize: model.get("chunk_size"),
-      inFlight: model.get("chunks_in_flight"),
-      source: item.source,
-      resumeId: item.transfer.id,
-      onProgress: (_sent, acked) => {
-        item.bar.value = acked;
-        item.detail.textContent = t("item.progress", { done: formatBytes(acked), total: formatBytes(file.size) });
-      },
-    });
+    item.transfer = newTransfer(file, item.source, (_sent, acked) => showProgress(item, acked), item.transfer.id);
     if (item.thumb instanceof HTMLImageElement && file.type.startsWith("image/")) {
       URL.revokeObjectURL(item.url);
       item.url = URL.createObjectURL(file);
@@ -240,26 +236,22 @@ function render({ model, el }) {
   /** What the kernel already holds when this view appears (e.g. after a page reload). */
   /** @param {{transfers: any[], stored: any[]}} pending */
   function adoptPending(pending) {
-    for (const entry of pending.stored ?? []) {
+    /** An item for a file the kernel holds (whole or in part) but this page has no File for. @param {any} entry */
+    const adopt = (entry) => {
       const placeholder = new File([], entry.name || "file", { type: "" });
       const item = makeItem(placeholder, entry.source ?? "album", (onProgress) =>
         new Transfer(model, placeholder, { chunkSize: 0, inFlight: 0, source: entry.source, onProgress, resumeId: entry.id }),
       );
       items.push(item);
       list.append(item.li);
-      markStored(item, entry);
-    }
+      return item;
+    };
+    for (const entry of pending.stored ?? []) markStored(adopt(entry), entry);
     for (const entry of pending.transfers ?? []) {
-      const placeholder = new File([], entry.name || "file", { type: "" });
-      const item = makeItem(placeholder, entry.source ?? "album", (onProgress) =>
-        new Transfer(model, placeholder, { chunkSize: 0, inFlight: 0, source: entry.source, onProgress, resumeId: entry.id }),
-      );
+      const item = adopt(entry);
       item.bar.max = entry.size || 1;
       item.expectedSize = entry.size;
-      items.push(item);
-      list.append(item.li);
       markInterrupted(item, entry.received, false);
-      item.detail.textContent = t("item.rechoose", { percent: Math.floor((100 * entry.received) / (entry.size || 1)) });
     }
     syncState();
   }

@@ -104,16 +104,6 @@ def trim_video(src: Path, seconds: float, work_dir: Path) -> Path:
     return out
 
 
-def _with_duration_limit(media: ReceivedMedia, limit: float) -> ReceivedMedia:
-    """Tell the pipeline a camera clip may not outlast maxDuration (so a transcode cuts at it too).
-
-    Only when the pipeline's ``ReceivedMedia`` has a ``max_duration`` field (see the camera notes).
-    """
-    if "max_duration" in {f.name for f in dataclasses.fields(media)}:
-        return dataclasses.replace(media, max_duration=limit)
-    return media
-
-
 def _bounded_text(value: Any, default: str) -> str:
     text = value if isinstance(value, str) and value.strip() else default
     text = text.replace("\x00", "").strip()
@@ -259,7 +249,8 @@ class CameraFeatures(traitlets.HasTraits):
                 media = recognise(media.path, file_md5(media.path), media_types=self.media_type, name=media.name)
             except (MediaError, OSError, subprocess.SubprocessError):
                 traceback.print_exc(file=sys.stderr)  # keep the untrimmed recording rather than lose it
-        return _with_duration_limit(media, float(limit))
+        # the pipeline's transcode or remux then cuts at maxDuration too
+        return dataclasses.replace(media, max_duration=float(limit))
 
     def _camera_before_confirm(self, ids: Sequence[str]) -> None:
         """Hook of ``_msg_confirm``, before the pipeline runs: ``isSaveToAlbum="1"`` copies camera shots.
