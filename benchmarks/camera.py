@@ -23,8 +23,6 @@ from .session import Lab
 class CameraSubject:
     name: str
     cells: str  # displays the widget
-    probe: str  # kernel expression: True when this widget has the feature (else the case is skipped)
-    missing: str  # the "not available" line when ``probe`` is false or ``ready`` never comes
     ready: str  # page JS expression, true when the shutter can be pressed / frames can flow
     shutter: str = ""  # selector of what the user clicks to take a photo
     done: str = "image"  # kernel mark that says the photo is in the kernel
@@ -39,12 +37,10 @@ PHOTO_SUBJECTS: tuple[CameraSubject, ...] = (
         "from choose_media import ChooseMediaWidget\n"
         "w = ChooseMediaWidget(sourceType=['camera'], mediaType=['image'], sizeType=['original'])\n"
         "ks.watch_choose_media(w)\nw",
-        probe="True",
-        missing="not available: no enabled `.cm-cam-shutter` in the widget (camera UI not built yet)",
         ready="(() => { const b = document.querySelector('.cm-cam-shutter');"
               " return !!b && !b.disabled && !b.hidden && b.offsetParent !== null; })()",
         shutter=".cm-cam-shutter",
-        done="stored",  # the photo arrived whole, md5 checked, recognised (before Confirm)
+        done="stored",  # the photo arrived whole (length checked, md5 computed) and was recognised, before Confirm
     ),
     CameraSubject(
         "ipywebrtc ImageRecorder",
@@ -52,8 +48,6 @@ PHOTO_SUBJECTS: tuple[CameraSubject, ...] = (
         "cam = CameraStream(constraints={'audio': False, 'video': {'width': {'ideal': 1920}, 'height': {'ideal': 1080}}})\n"
         "rec = ImageRecorder(stream=cam, format='jpeg')\n"
         "ks.watch_image_recorder(rec)\nrec",
-        probe="True",
-        missing="not available: ipywebrtc's ImageRecorder did not render",
         ready="!!document.querySelector('.widget-play button')",
         shutter=".widget-play button",  # the first button: toggles `recording`, True takes a snapshot
         done="image",
@@ -67,9 +61,7 @@ FRAME_SUBJECTS: tuple[CameraSubject, ...] = (
         "choose-media on_frame(fps=30, size=(640, 480))",
         "from choose_media import ChooseMediaWidget\n"
         "w = ChooseMediaWidget(sourceType=['camera'], mediaType=['image'])\n"
-        "if hasattr(w, 'on_frame'):\n    w.on_frame(ks.on_frames(w), fps=30, size=(640, 480))\nw",
-        probe="hasattr(w, 'on_frame')",
-        missing="not available: `ChooseMediaWidget.on_frame` does not exist yet",
+        "w.on_frame(ks.on_frames(w), fps=30, size=(640, 480))\nw",
         ready="(() => { const v = document.querySelector('video.cm-cam-preview');"
               " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()",
     ),
@@ -77,9 +69,7 @@ FRAME_SUBJECTS: tuple[CameraSubject, ...] = (
         "choose-media on_frame(fps=30, size=(640, 480), format='jpeg')",
         "from choose_media import ChooseMediaWidget\n"
         "w = ChooseMediaWidget(sourceType=['camera'], mediaType=['image'])\n"
-        "if hasattr(w, 'on_frame'):\n    w.on_frame(ks.on_frames(w), fps=30, size=(640, 480), format='jpeg')\nw",
-        probe="hasattr(w, 'on_frame')",
-        missing="not available: `ChooseMediaWidget.on_frame(format='jpeg')` does not exist yet",
+        "w.on_frame(ks.on_frames(w), fps=30, size=(640, 480), format='jpeg')\nw",
         ready="(() => { const v = document.querySelector('video.cm-cam-preview');"
               " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()",
     ),
@@ -89,28 +79,26 @@ FRAME_SUBJECTS: tuple[CameraSubject, ...] = (
         "cam = CameraStream(constraints={'audio': False, 'video': {'width': 640, 'height': 480}})\n"
         "rec = ImageRecorder(stream=cam, format='jpeg')\n"
         "ks.watch_image_recorder(rec, rearm=True)\nrec",
-        probe="True",
-        missing="not available: ipywebrtc's ImageRecorder did not render",
         ready="!!document.querySelector('.widget-play button')",
         start="rec.recording = True",
     ),
 )
 
 
-def _open(lab: Lab, browser: Browser, subject: CameraSubject, name: str) -> tuple[Any, str | None]:
+def _open(lab: Lab, browser: Browser, subject: CameraSubject, name: str, m: Measurement, log: Any) -> Any:
+    """The subject's notebook once its camera is ready; None (and ``m.failure`` says why) when it never is."""
     nb = session.open_notebook(lab, browser, name, [subject.cells])
     try:
-        if not nb.eval_json(f"bool({subject.probe})"):
-            session.close(nb)
-            return None, subject.missing
         session.page(nb).wait_for_function(f"() => {subject.ready}", timeout=20_000)
     except TimeoutError:
         session.close(nb)
-        return None, subject.missing
+        m.failure = f"not ready within 20 s (waited for: {subject.ready})"
+        log(f"  {m.case} {subject.name}: {m.failure}")
+        return None
     except BaseException:
         session.close(nb)
         raise
-    return nb, None
+    return nb
 
 
 def _click(nb: Any, selector: str) -> float:
@@ -125,10 +113,8 @@ def photo_case(lab: Lab, browser: Browser, shots: int, log: Any = print) -> Case
     for subject in PHOTO_SUBJECTS:
         m = Measurement("photo", subject.name, "shutter click → photo in the kernel", "ms")
         ms.append(m)
-        nb, why = _open(lab, browser, subject, "photo.ipynb")
+        nb = _open(lab, browser, subject, "photo.ipynb", m, log)
         if nb is None:
-            m.skipped = why
-            log(f"  photo {subject.name}: {why}")
             continue
         try:
             for i in range(shots + 1):
@@ -161,7 +147,7 @@ def photo_case(lab: Lab, browser: Browser, shots: int, log: Any = print) -> Case
         notes=[
             f"Chromium's fake camera; the click is a JS `click()` sent over the DevTools protocol; one untimed "
             f"shot first, then {shots} timed ones in the same notebook.",
-            "choose-media: until the JPEG arrived whole in the kernel (md5 checked, recognised), before Confirm. "
+            "choose-media: until the JPEG arrived whole in the kernel (length checked, md5 computed, recognised), before Confirm. "
             "ipywebrtc: until `rec.image.value` changed in the kernel. Both ask the camera for 1920x1080 "
             "(choose-media's default; set on ipywebrtc's CameraStream) and encode JPEG.",
             *([_steps_note(ms[0])] if _steps_note(ms[0]) else []),
@@ -176,10 +162,8 @@ def frames_case(lab: Lab, browser: Browser, seconds: float, runs: int, log: Any 
         m = Measurement("frames", subject.name, "frames per second reaching Python", "fps")
         ms.append(m)
         for _ in range(runs):
-            nb, why = _open(lab, browser, subject, "frames.ipynb")
+            nb = _open(lab, browser, subject, "frames.ipynb", m, log)
             if nb is None:
-                m.skipped = why
-                log(f"  frames {subject.name}: {why}")
                 break
             try:
                 session.kernel_now(nb)  # the polling subshell exists before the baseline
@@ -245,7 +229,7 @@ def _steps_note(m: Measurement) -> str:
     med = {k: statistics.median(s[k] for s in steps) * 1000 for k in ("encoded", "begin", "bytes", "verified", "stored")}
     return (f"choose-media's shot, step by step (medians, ms after the click): photo encoded in the page "
             f"({steps[-1]['method']}) {med['encoded']:.0f}; transfer `begin` in the kernel {med['begin']:.0f}; "
-            f"last byte in the kernel {med['bytes']:.0f}; md5 checked {med['verified']:.0f}; "
+            f"last byte in the kernel {med['bytes']:.0f}; length checked, md5 computed {med['verified']:.0f}; "
             f"recognised and reported {med['stored']:.0f}.")
 
 

@@ -269,9 +269,6 @@ class Browser:
         target = self.cdp.call("Target.createTarget", url=url)["targetId"]
         return Page(self, target)
 
-    def context(self) -> CdpContext:
-        return CdpContext(self)
-
     def close(self) -> None:
         try:
             self.cdp.call("Browser.close", timeout=10)

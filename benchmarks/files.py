@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -19,30 +18,14 @@ def _ffmpeg(*args: str) -> None:
 
 
 def padded_mp4(folder: Path, size: int) -> Path:
-    """A real MP4 (index first) followed by a ``free`` box of random bytes, ``size`` bytes in all.
+    """``tests/browser/big_media.py``'s real MP4 padded to ``size`` bytes, made once per folder and size:
+    choose-media recognises and probes it without reading it all, yet every byte has to travel."""
+    from big_media import big_mp4  # tests/browser is on sys.path (see cdp.py)
 
-    choose-media recognises and probes it without reading it all, yet every byte has to travel.
-    """
     path = folder / f"padded-{size // MIB}MiB.mp4"
     if path.exists() and path.stat().st_size == size:
         return path
-    small = folder / "small.mp4"
-    if not small.exists():
-        _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1", "-c:v", "libx264",
-                "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(small))
-    head = small.read_bytes()
-    pad = size - len(head)
-    if pad < 8:
-        raise ValueError(f"{size} bytes is smaller than the {len(head)}-byte MP4 it pads")
-    with open(path, "wb") as out:
-        out.write(head)
-        out.write(pad.to_bytes(4, "big") + b"free")
-        left = pad - 8
-        while left:
-            n = min(left, 8 * MIB)
-            out.write(os.urandom(n))
-            left -= n
-    return path
+    return big_mp4(path, size)
 
 
 def photo_12mp(folder: Path, *, variant: int = 0) -> Path:

@@ -8,7 +8,6 @@ does not change a figure.
 
 from __future__ import annotations
 
-import asyncio
 import resource
 import tempfile
 import time
@@ -96,33 +95,26 @@ def snapshot() -> dict[str, Any]:
 
 # -- choose-media ----------------------------------------------------------------------------------
 def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inline") -> None:
-    """Marks ``bytes`` (last chunk on disk), ``verified`` (length and md5 checked) and ``stored``
+    """Marks ``bytes`` (last chunk on disk), ``verified`` (length checked, md5 computed) and ``stored``
     (recognised and reported to the browser).  Wraps the widget's message handlers on this one instance
-    (``_msg_<kind>``, see docs/design.md); if they are renamed, only ``stored`` is marked, from
-    ``last_transfer_seconds``.  ``detail`` also times the file writes, md5 updates and acks
+    (``_msg_<kind>``, see docs/design.md): renaming them breaks this loudly, as it should.  ``detail`` also times the file writes, md5 updates and acks
     (``INFO['write_s']``, ``INFO['md5_s']``, ``INFO['ack_s']``), for profiling.  ``kernel_md5``
-    (profiling only): ``"off"`` skips the kernel's md5 (the file is then refused at ``end``: measure to
-    ``bytes``), ``"thread"`` hashes on a background thread while the next chunk is received."""
-    chunk = getattr(w, "_msg_chunk", None)
-    end = getattr(w, "_msg_end", None)
-    transfers = getattr(w, "_transfers", None)
-    if chunk is None or end is None or not isinstance(transfers, dict):
-        _poll_last_transfer(w)
-        return
+    (profiling only): ``"off"`` skips the kernel's md5 (timing only: the file's md5
+    is then wrong), ``"thread"`` hashes on a background thread while the next chunk is received."""
+    chunk, end, begin, transfers = w._msg_chunk, w._msg_end, w._msg_begin, w._transfers
 
     def on_chunk(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         start = time.time()
         chunk(content, buffers)
         TIMELINE.append(("chunk", start, time.time() - start))
         t = transfers.get(content.get("id"))
-        COUNTS["chunks"] = COUNTS.get("chunks", 0) + 1
-        if t is not None and getattr(t, "received", 0) == getattr(t, "declared_size", -1):
+        if t is not None and t.received == t.declared_size:
             mark("bytes")
 
     def on_end(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         mark("end")
         t = transfers.get(content.get("id"))
-        if t is not None and hasattr(t, "finish"):
+        if t is not None:
             finish = t.finish
 
             def timed_finish(*args: Any, **kw: Any) -> Any:
@@ -136,22 +128,19 @@ def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inlin
         except BaseException:
             mark("refused")
             raise
-        mark("verified")  # no-op when finish marked it
-        mark("stored")
+        if t is not None:  # (an ``end`` for a refused transfer is dropped without a reply)
+            mark("stored")
 
-    begin = getattr(w, "_msg_begin", None)
-    if begin is not None:
+    def on_begin(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+        mark("begin")
+        begin(content, buffers)
+        t = transfers.get(content.get("id"))
+        if t is not None and kernel_md5 != "inline":
+            t._md5 = _NoMd5() if kernel_md5 == "off" else _ThreadMd5(t._md5)
+        if detail:
+            _time_parts(t)
 
-        def on_begin(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
-            mark("begin")
-            begin(content, buffers)
-            t = transfers.get(content.get("id"))
-            if t is not None and kernel_md5 != "inline" and getattr(t, "_md5", None) is not None:
-                t._md5 = _NoMd5() if kernel_md5 == "off" else _ThreadMd5(t._md5)
-            if detail:
-                _time_parts(t)
-
-        w._msg_begin = on_begin
+    w._msg_begin = on_begin
     w._msg_chunk = on_chunk
     w._msg_end = on_end
     if detail:
@@ -225,16 +214,6 @@ def _time_parts(transfer: Any) -> None:
         transfer._md5 = _Timed(transfer._md5, "update", "md5_s")
 
 
-def _poll_last_transfer(w: Any) -> None:
-    async def poll() -> None:
-        while not getattr(w, "last_transfer_seconds", None):
-            await asyncio.sleep(0.005)
-        mark("verified")
-        mark("stored")
-
-    asyncio.ensure_future(poll())
-
-
 # -- ipywidgets FileUpload / ipyuploads ------------------------------------------------------------
 def watch_file_upload(up: Any) -> None:
     def on_value(change: dict[str, Any]) -> None:
@@ -247,13 +226,9 @@ def watch_file_upload(up: Any) -> None:
 
 
 def watch_ipyuploads(up: Any) -> None:
-    def chunk_complete(name: str | None = None, count: int | None = None, total: int | None = None) -> None:
-        COUNTS["chunks"] = COUNTS.get("chunks", 0) + 1
-
     def file_complete(name: str | None = None) -> None:
         mark("verified")
 
-    up.chunk_complete = chunk_complete
     up.file_complete = file_complete
 
 
@@ -366,7 +341,6 @@ class Ceiling(anywidget.AnyWidget):  # type: ignore[misc]
             self._file.write(buffers[0])
             TIMELINE.append(("chunk", start, time.time() - start))
             self._received += len(buffers[0])
-            COUNTS["chunks"] = COUNTS.get("chunks", 0) + 1
             if self._received >= self._size:
                 self._file.close()
                 self._file = None

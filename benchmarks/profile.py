@@ -101,7 +101,7 @@ def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
         f"Instrumented shipped transfer of {size_mib:.0f} MiB (medians of {runs}; ms after the file was set): "
         f"`begin` handled in the kernel at {ms['begin']:.0f}; first chunk read by the browser at "
         f"{ms['first_read']:.0f}, sent at {ms['first_sent']:.0f}, handled by the kernel at {ms['first_arrival']:.0f}; "
-        f"last chunk sent at {ms['last_sent']:.0f}; last byte on disk at {ms['bytes']:.0f}; length (and md5) checked at "
+        f"last chunk sent at {ms['last_sent']:.0f}; last byte on disk at {ms['bytes']:.0f}; length checked and md5 computed at "
         f"{ms['verified']:.0f}; recognised (ffmpeg probe) and reported at {ms['stored']:.0f}.",
         f"Browser main thread hashing (JS md5): {ms['js_md5']:.0f} ms in all ({size_mib / med['js_md5']:.0f} MiB/s)."
         if med["js_md5"] > 0 else "",
@@ -171,7 +171,7 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
     notes = [
         f"{size_mib} MiB file; every row a new notebook, kernel and tab; rows interleaved run by run.",
         "\"to last byte\": until the kernel wrote the file's last byte (the ceiling's own end point); \"verified\": "
-        "until length and md5 were checked (what the transfer table reports).",
+        "until the length was checked and the md5 computed (what the transfer table reports).",
         "CPU s: CPU seconds during the transfer (medians) of all Chromium processes, the Jupyter server process "
         "and the kernel process. With 2 shared cores, CPU is what limits throughput; wall-clock rows within a "
         "few tens of percent of each other are within the noise of a busy machine, the CPU columns are steadier.",

@@ -25,7 +25,7 @@ class Measurement:
     unit: str
     runs: list[float] = field(default_factory=list)
     failure: str | None = None  # the subject failed (recorded, never left out)
-    skipped: str | None = None  # the subject is not available here (e.g. camera UI not built yet)
+    skipped: str | None = None  # the subject cannot be built here (e.g. a profile variant whose edit no longer applies)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -2,9 +2,9 @@
 
 Clock: from just before ``DOM.setFileInputFiles`` (the driver's ``time.time()``) until the kernel holds all
 bytes (the kernel's ``time.time()``; same machine, same clock).  For choose-media "holds" means the length
-and md5 were checked (the widget's ``end`` handling); for FileUpload, ``value`` was set; for ipyuploads, its
+was checked and the md5 computed (the widget's ``end`` handling); for FileUpload, ``value`` was set; for ipyuploads, its
 ``file_complete`` callback ran; for the ceiling, the last chunk was written.  Peak memory: growth of the
-kernel's ``ru_maxrss`` over the transfer.  Every run is a fresh notebook, kernel and tab.
+kernel's peak RSS over the transfer (``VmHWM`` after a reset, see kernel_side.py).  Every run is a fresh notebook, kernel and tab.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def _table(ms: list[Measurement], sizes_mib: list[int], runs: int) -> Table:
             "Files: a real 1-second MP4 (index first) followed by a `free` box of random bytes, picked with "
             "`DOM.setFileInputFiles`; choose-media with `sizeType=['original']`.",
             "Clock: from just before the file is set on the input until the kernel holds every byte — "
-            "choose-media: length and md5 checked at the end of the transfer; FileUpload: `value` set; "
+            "choose-media: length checked and md5 computed at the end of the transfer; FileUpload: `value` set; "
             "ipyuploads: `file_complete` called; ceiling: last chunk written to disk. Each run is a new "
             "notebook, kernel and tab; runs are interleaved across widgets.",
             "CPU s: CPU seconds spent during the transfer (medians) by all Chromium processes, the Jupyter server "

@@ -8,6 +8,7 @@ unavailable, with the reason, rather than silently measuring something else.
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import shutil
@@ -87,12 +88,26 @@ class VariantUnavailable(RuntimeError):
     pass
 
 
-def build(name: str, edits: list[Edit], *, timeline: bool = True, out_dir: Path | None = None) -> Path:
-    """Bundle ``js/`` with ``edits`` applied to ``transfer.js`` (plus the ``TIMELINE`` notes);
-    returns the path of the ESM file."""
+_BUILT: dict[str, Path] = {}
+_ROOT: list[Path] = []
+
+
+def _root() -> Path:
+    """One temp folder for this process's builds, removed when it exits."""
+    if not _ROOT:
+        _ROOT.append(Path(tempfile.mkdtemp(prefix="choose-media-variants-")))
+        atexit.register(shutil.rmtree, _ROOT[0], True)
+    return _ROOT[0]
+
+
+def build(name: str, edits: list[Edit]) -> Path:
+    """Bundle ``js/`` with ``edits`` applied to ``transfer.js`` (plus the ``TIMELINE`` notes); returns the path
+    of the ESM file.  Built once per ``name`` and process (every file size of a run uses the same build)."""
+    if name in _BUILT:
+        return _BUILT[name]
     if not ESBUILD.exists():
         raise VariantUnavailable("node_modules/.bin/esbuild is missing (run scripts/setup.sh)")
-    work = Path(tempfile.mkdtemp(prefix=f"choose-media-variant-{name}-")) if out_dir is None else out_dir
+    work = _root() / name
     src = work / "js"
     shutil.copytree(REPO / "js", src, dirs_exist_ok=True)
     for pattern, repl in edits:  # edits of other files first ("widget.js: regex")
@@ -112,7 +127,7 @@ def build(name: str, edits: list[Edit], *, timeline: bool = True, out_dir: Path 
         text, n = re.subn(pattern.removeprefix("transfer.js: "), repl, text, count=1)
         if n != 1:
             raise VariantUnavailable(f"variant {name}: js/transfer.js no longer matches /{pattern[:60]}/")
-    for pattern, repl in TIMELINE if timeline else []:
+    for pattern, repl in TIMELINE:
         text = re.sub(pattern, repl, text, count=1)
     text = _NOTE + text
     if "hashInWorker" in text:
@@ -125,4 +140,5 @@ def build(name: str, edits: list[Edit], *, timeline: bool = True, out_dir: Path 
          f"--outdir={outdir}", "--entry-names=widget", "--log-level=error"],
         check=True, cwd=REPO,
     )
-    return outdir / "widget.js"
+    _BUILT[name] = outdir / "widget.js"
+    return _BUILT[name]
