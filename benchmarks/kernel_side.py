@@ -96,12 +96,13 @@ def snapshot() -> dict[str, Any]:
 # -- choose-media ----------------------------------------------------------------------------------
 def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inline") -> None:
     """Marks ``bytes`` (last chunk on disk), ``verified`` (length checked, md5 computed) and ``stored``
-    (recognised and reported to the browser).  Wraps the widget's message handlers on this one instance
-    (``_msg_<kind>``, see docs/design.md): renaming them breaks this loudly, as it should.  ``detail`` also times the file writes, md5 updates and acks
+    (recognised and reported to the browser).  Wraps the widget's handlers in its dispatch table on this one
+    instance (``w._routes``, see docs/design.md): renaming them breaks this loudly, as it should.  ``detail`` also times the file writes, md5 updates and acks
     (``INFO['write_s']``, ``INFO['md5_s']``, ``INFO['ack_s']``), for profiling.  ``kernel_md5``
     (profiling only): ``"off"`` skips the kernel's md5 (timing only: the file's md5
     is then wrong), ``"thread"`` hashes on a background thread while the next chunk is received."""
-    chunk, end, begin, transfers = w._msg_chunk, w._msg_end, w._msg_begin, w._transfers
+    routes = w._routes
+    chunk, end, begin, transfers = routes["chunk"], routes["end"], routes["begin"], w._session._transfers
 
     def on_chunk(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         start = time.time()
@@ -140,9 +141,7 @@ def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inlin
         if detail:
             _time_parts(t)
 
-    w._msg_begin = on_begin
-    w._msg_chunk = on_chunk
-    w._msg_end = on_end
+    routes["begin"], routes["chunk"], routes["end"] = on_begin, on_chunk, on_end
     if detail:
         send = w.send
 
@@ -271,11 +270,10 @@ def last_photo(ns: dict[str, Any]) -> list[int] | None:
         data = bytes(rec.image.value)
         return [*image_size(data), len(data)]
     w = ns.get("w")
-    received = getattr(w, "_received", None)
-    if received:
-        media = list(received.values())[-1]
-        info = media.info
-        return [int(info.width), int(info.height), int(Path(media.path).stat().st_size)]
+    stored = w.pick.stored if w is not None and hasattr(w, "pick") else ()
+    if stored:
+        last = stored[-1]
+        return [int(last.width or 0), int(last.height or 0), int(last.size)]
     return None
 
 

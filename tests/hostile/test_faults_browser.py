@@ -32,17 +32,17 @@ def test_reload_mid_transfer_resumes_and_never_reports_a_partial_file(open_noteb
     page.reload()
     page.locator(".cm-item[data-state=interrupted]").first.wait_for(timeout=60_000)
     assert "choose this file again to resume" in page.locator(".cm-item[data-state=interrupted]").first.inner_text()
-    held = nb.eval_json("[t.received for t in w._transfers.values()]")
+    held = nb.eval_json("[t.received for t in w.pick.transfers]")
     assert len(held) == 1 and 0 < held[0] < big.stat().st_size
     assert nb.eval_json("w.result") is None and nb.eval_json("w.temp_files") == []
     # the same file again: the transfer goes on from what the kernel has
     page.locator(".cm-input").first.set_input_files([str(big)])
     page.wait_for_function(STORED, arg=1, timeout=240_000)
-    assert nb.eval_json("list(w.resumed_at.values())")[0] >= held[0]
+    assert nb.eval_json("[s.resumed_from for s in w.pick.stored]")[0] >= held[0]
     page.locator(".cm-confirm").first.click()
     nb.wait_for("w.result is not None", timeout=60)
     assert nb.eval_json("w.temp_files[0].md5") == md5(big)
-    assert nb.eval_json("[p.name for p in w._store.incoming_dir.iterdir()]") == []
+    assert nb.eval_json("[p.name for p in w.store.incoming_dir.iterdir()]") == []
 
 
 def test_a_different_file_with_the_same_name_starts_over_instead_of_mixing_bytes(open_notebook, big: Path, tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_different_file_with_the_same_name_starts_over_instead_of_mixing_bytes
     impostor.write_bytes(bytes(data))
     page.locator(".cm-input").first.set_input_files([str(impostor)])
     page.wait_for_function(STORED, arg=1, timeout=240_000)
-    assert list(nb.eval_json("w.resumed_at").values()) == [0]
+    assert nb.eval_json("[s.resumed_from for s in w.pick.stored]") == [0]
     page.locator(".cm-confirm").first.click()
     nb.wait_for("w.result is not None", timeout=60)
     assert nb.eval_json("w.temp_files[0].md5") == md5(impostor)
@@ -90,7 +90,7 @@ def test_kernel_restart_mid_pick_is_shown_and_leaves_no_files_behind(
         page.evaluate(MISS_RESTART_STATUSES)
     page.set_input_files(".cm-input", [str(photo)])
     page.wait_for_function(STORED, arg=1, timeout=60_000)
-    store = Path(nb.eval_json("str(w._store.root)"))
+    store = Path(nb.eval_json("str(w.store.root)"))
     assert store.is_dir() and any(store.rglob("*.part"))
     lab.api("POST", f"/api/kernels/{nb.kernel_id}/restart")
     page.wait_for_selector(".cm-root.cm-kernel-lost", timeout=60_000)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from ._version import __version__
 from .calls import choose_media
 from .errors import ChooseMediaError, Errno
-from .images import ImageSettings
+from .media.images import ImageSettings
+from .media.videos import VideoSettings
 from .options import OPTION_TABLE, InvalidParameterError, normalize_options, option_table_markdown
 from .profiles import Profile
 from .result import ChooseMediaResult, FailedFile, TempFile
 from .store import resolve_temp_file_path
-from .videos import VideoSettings
 from .widget import ChooseMediaWidget
 
 __all__ = [

@@ -29,7 +29,9 @@ _SETUP_TIMEOUT = 10.0
 last_private_subshell: str | None = None
 
 
-class _Widget(Protocol):
+class ResultWidget(Protocol):
+    """What waiting needs of a widget: its result trait, to read and observe, and its comm."""
+
     result: Any
     comm: Any
 
@@ -53,7 +55,7 @@ def _unsupported(why: str) -> RuntimeError:
     )
 
 
-def wait_for_result(widget: _Widget, timeout: float | None) -> None:
+def wait_for_result(widget: ResultWidget, timeout: float | None) -> None:
     """Return once ``widget.result`` is set; ``TimeoutError`` after ``timeout`` seconds."""
     kernel = _kernel()
     if kernel is None:
@@ -149,7 +151,7 @@ def _call_on_loop(loop: Any, fn: Callable[[], T]) -> T:
     return box["value"]  # type: ignore[no-any-return]
 
 
-def _wait_on_private_subshell(kernel: Any, widget: _Widget, timeout: float | None) -> None:
+def _wait_on_private_subshell(kernel: Any, widget: ResultWidget, timeout: float | None) -> None:
     channel = getattr(kernel, "shell_channel_thread", None)
     manager = getattr(channel, "manager", None)
     loop = getattr(channel, "io_loop", None)

@@ -99,3 +99,13 @@ def errno_table_markdown() -> str:
     rows = ["| errno | name | meaning |", "|---|---|---|"]
     rows += [f"| {e.value} | `{e.name}` | {ERRNO_DESCRIPTIONS[e]} |" for e in Errno]
     return "\n".join(rows)
+
+
+def errno_table_js() -> str:
+    """``js/errno.js``: the same numbers for the page, which never copies one by hand."""
+    body = "\n".join(f"  {e.name}: {e.value}," for e in Errno)
+    return (
+        "// Generated from widget/choose_media/errors.py by `python scripts/generate.py`; do not edit.\n\n"
+        "/** Every errno a fail result can carry (Errno in errors.py). */\n"
+        f"export const ERRNO = Object.freeze({{\n{body}\n}});\n"
+    )

@@ -75,7 +75,7 @@ class TempFile:
             raise TypeError(f"{self.temp_file_path} is a {self.type}, not an image")
         from PIL import Image, ImageOps
 
-        from .images import _register_heif as ensure_image_plugins  # noqa: PLC2701
+        from .media.images import _register_heif as ensure_image_plugins  # noqa: PLC2701
 
         ensure_image_plugins()
         with Image.open(self.path) as im:
@@ -96,6 +96,8 @@ class FailedFile:
     name: str
     errno: int
     errMsg: str  # noqa: N815 - the seed's name
+    detail: str = field(default="", compare=False, repr=False)
+    """The reason alone (``errMsg`` without the ``chooseMedia:fail`` prefix), to join several into one message."""
 
     def to_dict(self) -> dict[str, Any]:
         """The entry of the result's ``failedFiles``."""

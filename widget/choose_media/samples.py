@@ -43,7 +43,7 @@ def make_transparent_png(path: Path, size: tuple[int, int] = (400, 300)) -> Path
 
 def make_video(path: Path, *, seconds: float = 2.0, size: tuple[int, int] = (640, 360)) -> Path:
     """An H.264 MP4 with a test pattern and a tone, made by the ffmpeg that imageio-ffmpeg bundles."""
-    from .videos import ffmpeg_exe
+    from .media.videos import ffmpeg_exe
 
     w, h = size
     subprocess.run(

@@ -9,11 +9,11 @@ the file size.
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from .errors import Errno, MediaError
+from .rules import check_not_empty
 
 #: Bytes per chunk the browser sends. A browser→kernel websocket message of 10 MiB or more is
 #: silently dropped by the Jupyter server; 9 MiB leaves room for the message's JSON and costs the
@@ -34,24 +34,16 @@ class TransferError(MediaError):
 class IncomingTransfer:
     """Receives one file into ``dest``; ``finish`` returns it only when it arrived whole."""
 
-    def __init__(
-        self, transfer_id: str, declared_size: int, dest: Path, *, max_size: int | None = None, name: str = ""
-    ) -> None:
+    def __init__(self, transfer_id: str, declared_size: int, dest: Path, *, name: str = "") -> None:
+        """Size limits are the pick's admission (``rules``); here only what a transfer itself needs."""
         if isinstance(declared_size, bool) or not isinstance(declared_size, int) or declared_size < 0:
             raise TransferError(f"declared size {declared_size!r} is not a byte count")
-        if declared_size == 0:
-            raise TransferError("the file is empty", Errno.EMPTY_FILE)
-        if max_size is not None and declared_size > max_size:
-            raise TransferError(
-                f"the file is {declared_size} bytes, over the limit of {max_size} bytes", Errno.FILE_TOO_LARGE
-            )
+        check_not_empty(declared_size)
         self.transfer_id = transfer_id
         self.name = name
         self.declared_size = declared_size
         self.dest = dest
         self.received = 0
-        self.started_at = time.perf_counter()
-        self.finished_at: float | None = None
         self._md5 = hashlib.md5()
         try:
             self._file: BinaryIO | None = open(dest, "xb")  # noqa: SIM115 - closed in finish/abort
@@ -99,7 +91,6 @@ class IncomingTransfer:
         except OSError as exc:
             self._fail(f"could not store the file: {exc.strerror or exc}", Errno.STORAGE_FAILED)
         self._file = None
-        self.finished_at = time.perf_counter()
         return self.dest, digest
 
     def prefix_md5(self) -> str:
@@ -114,11 +105,6 @@ class IncomingTransfer:
         self._file.truncate()
         self._md5 = hashlib.md5()
         self.received = 0
-
-    @property
-    def seconds(self) -> float:
-        end = self.finished_at if self.finished_at is not None else time.perf_counter()
-        return end - self.started_at
 
     def abort(self) -> None:
         """Close and delete the partial file. Safe to call twice."""

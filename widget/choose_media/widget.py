@@ -1,59 +1,62 @@
-"""``ChooseMediaWidget``: the anywidget wiring of options, transfers, store and pipeline."""
+"""``ChooseMediaWidget``: the traits, the seed's callbacks, and the routing of the page's messages.
+
+The work is done elsewhere: a :class:`~choose_media.session.PickSession` owns the pick, a
+:class:`~choose_media.camera.captures.CameraCaptures` the camera's kernel side, an
+:class:`~choose_media.album.shelf.AlbumShelf` the album folder as a source; ``protocol`` declares and
+builds the messages. Data flows one way: page → messages → session → pipeline → result.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED
-from concurrent.futures import wait as futures_wait
 from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets  # type: ignore[import-untyped]
 import traitlets
 
-from .album import default_album_dir
-from .album_view import AlbumFeatures
-from .camera import CameraFeatures
+from . import protocol, waiting
+from .album.folder import default_album_dir
+from .album.shelf import AlbumShelf
+from .camera.captures import CameraCaptures, CameraRules
+from .camera.frames import FrameCallback, FrameRequest
+from .confirming import Confirmation
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
-from .images import ImageSettings
+from .media.images import ImageSettings
+from .media.pipeline import PipelineSettings
+from .media.videos import VideoSettings
 from .options import OPTION_TABLE, OPTIONS_BY_ATTR, accept_attribute, lookup_option, normalize_options, validate_option
-from .pipeline import (
-    DEFAULT_MAX_FILE_SIZE,
-    DEFAULT_MAX_PICK_SIZE,
-    MediaProcessor,
-    PipelineSettings,
-    ReceivedMedia,
-    keep_original,
-    process_local_files,
-    recognise,
-)
 from .profiles import Profile, apply_profile, effective_value
 from .result import ChooseMediaResult, FailedFile, TempFile, success_result
+from .rules import DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PICK_SIZE
+from .session import (
+    PickRules,
+    PickSession,
+    PickState,
+    transfer_id,
+    valid_transfer_id,
+)
 from .store import TempFileStore, default_store
-from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT, IncomingTransfer, TransferError
-from .videos import VideoSettings
+from .transfer import CHUNK_SIZE, CHUNKS_IN_FLIGHT
 
 _STATIC = Path(__file__).parent / "static"
-_KIND = re.compile(r"^[a-z_]{1,32}$")
-_TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_MAX_CLOSED_IDS = 1024
-_MAX_NAME = 255
 
 ResultCallback = Callable[[dict[str, Any]], Any]
+Handler = Callable[[dict[str, Any], Sequence[memoryview]], None]
 
 
-def _display_name(name: Any) -> str:
-    """A picked file's name, for display only: a bounded string, never a path."""
-    text = name if isinstance(name, str) else ""
-    text = text.replace("\x00", "")
-    return text[:_MAX_NAME]
+def _is_media_stream_widget(value: Any) -> bool:
+    try:
+        from ipywebrtc import MediaStream  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - ipywebrtc is a dependency; any DOM widget then
+        return True
+    return isinstance(value, MediaStream)
 
 
-class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
+class ChooseMediaWidget(anywidget.AnyWidget):
     """Pick images or videos from the album, or shoot them with the camera (Feishu ``tt.chooseMedia``).
 
     Seed options, by the seed's name or the snake_case twin (see ``choose_media.options.OPTION_TABLE``):
@@ -69,26 +72,35 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    media_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    source_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    count = traitlets.Int().tag(sync=True)
-    size_type = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    max_duration = traitlets.Any().tag(sync=True)  # a number, or None (no limit) on PC/Harmony
-    camera_device = traitlets.Unicode().tag(sync=True)
-    is_save_to_album = traitlets.Unicode().tag(sync=True)
+    media_type = traitlets.List(traitlets.Unicode(), help="mediaType: 'image' and/or 'video'.").tag(sync=True)
+    source_type = traitlets.List(traitlets.Unicode(), help="sourceType: 'album' and/or 'camera'.").tag(sync=True)
+    count = traitlets.Int(help="count: most files picked from the album (the camera is not limited).").tag(sync=True)
+    size_type = traitlets.List(traitlets.Unicode(), help="sizeType: 'original' and/or 'compressed'.").tag(sync=True)
+    max_duration = traitlets.Any(help="maxDuration in seconds, or None (no limit, on PC/Harmony).").tag(sync=True)
+    camera_device = traitlets.Unicode(help="cameraDevice: 'back' or 'front'.").tag(sync=True)
+    is_save_to_album = traitlets.Unicode(help="isSaveToAlbum: '1' saves camera shots into album_dir.").tag(sync=True)
 
     accept = traitlets.Unicode(help="The file chooser's accept attribute, from mediaType.").tag(sync=True)
     lang = traitlets.Enum(
         ("", "en", "zh-CN", "zh"), default_value="", help="UI language; empty: the browser's language."
     ).tag(sync=True)
-    max_file_size = traitlets.Int(DEFAULT_MAX_FILE_SIZE).tag(sync=True)
+    max_file_size = traitlets.Int(DEFAULT_MAX_FILE_SIZE, help="Bytes one file may have.").tag(sync=True)
     max_pick_size = traitlets.Int(DEFAULT_MAX_PICK_SIZE, help="Bytes all files of one pick may add up to.").tag(sync=True)
-    chunk_size = traitlets.Int(CHUNK_SIZE).tag(sync=True)
-    chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT).tag(sync=True)
+    chunk_size = traitlets.Int(CHUNK_SIZE, help="Bytes per transfer chunk the page sends.").tag(sync=True)
+    chunks_in_flight = traitlets.Int(CHUNKS_IN_FLIGHT, help="Chunks the page sends before it waits for an ack.").tag(sync=True)
     status = traitlets.Unicode("idle", help="idle, processing or done").tag(sync=True)
-    status_text = traitlets.Unicode("").tag(sync=True)
+    status_detail = traitlets.Dict(
+        {}, help="While processing: {'done': files finished, 'total': files}; the page words it in its language."
+    ).tag(sync=True)
     progress = traitlets.Float(0.0, help="Share of the confirm-time processing done, 0..1.").tag(sync=True)
     result = traitlets.Dict(default_value=None, allow_none=True, help="The seed's result object.").tag(sync=True)
+    frame_request = traitlets.Dict(
+        {}, help="What the page streams to on_frame callbacks: {fps, width, height, format}, or {} for nothing."
+    ).tag(sync=True)
+    camera_stream = traitlets.Instance(
+        ipywidgets.DOMWidget, allow_none=True,
+        help="An ipywebrtc media stream (CameraStream, VideoStream, ...) used instead of opening a camera.",
+    ).tag(sync=True, **ipywidgets.widget_serialization)
 
     def __init__(
         self,
@@ -109,7 +121,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         **options: Any,
     ) -> None:
         self._callbacks = {"success": success, "fail": fail, "complete": complete}
-        #: Where ``isSaveToAlbum="1"`` saves shots, and whose media the album source also offers.
+        #: Where ``isSaveToAlbum="1"`` saves shots, and whose media the album shelf offers.
         self.album_dir = Path(album_dir).expanduser() if album_dir is not None else default_album_dir()
         try:
             self._profile = Profile.create(platform, client_version)
@@ -123,37 +135,35 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         self.profile_notes = notes
         super().__init__(
             **values, accept=accept_attribute(values["media_type"]), max_file_size=max_file_size,
-            max_pick_size=max_pick_size,
-            camera_stream=camera_stream, lang=lang,
+            max_pick_size=max_pick_size, camera_stream=camera_stream, lang=lang,
         )
-        self._settings = PipelineSettings(
+        self._store = store or default_store()
+        settings = PipelineSettings(
             image=image_settings or ImageSettings(),
             video=video_settings or VideoSettings(),
             compress_video=self._profile.compresses_video,
-            max_file_size=max_file_size,
         )
-        self._store = store or default_store()
-        self._processor = MediaProcessor(self._store, self._settings)
-        self._transfers: dict[str, IncomingTransfer] = {}
-        # Transfers refused or removed: the chunks the browser had in flight are dropped without a reply
-        # (the browser already has its one error). Bounded: oldest forgotten first.
-        self._closed_ids: dict[str, None] = {}
-        self._received: dict[str, ReceivedMedia] = {}
-        self._sources: dict[str, str] = {}
+        self._camera = CameraCaptures(self._store, self._camera_rules, self._report_album_error)
+        self._session = PickSession(self._store, settings, self._pick_rules, self._camera)
+        self._shelf = AlbumShelf(lambda: self.album_dir, lambda: self.media_type)
         self._temp_files: list[TempFile] = []
         self._failed: list[FailedFile] = []
-        self.last_transfer_seconds: dict[str, float] = {}
-        #: Byte offsets interrupted transfers were resumed from (0: started over), by transfer id.
-        self.resumed_at: dict[str, int] = {}
+        self._confirmation = Confirmation(self._session, self._show_progress, self._conclude, self._set_result)
+        self._routes: dict[str, Handler] = {
+            "begin": self._on_begin, "chunk": self._on_chunk, "end": self._on_end, "remove": self._on_remove,
+            "album_list": self._on_album_list, "album_pick": self._on_album_pick, "confirm": self._on_confirm,
+            "cancel": self._on_cancel, "reset": self._on_reset, "hello": self._on_hello,
+            "resume_query": self._on_resume_query, "resume": self._on_resume, "ping": self._on_ping,
+            "frame": self._on_frame, "camera_state": self._on_camera_state, "camera_error": self._on_camera_error,
+        }
         self.on_msg(self._on_message)
-        self._init_camera()
 
+    # -- options -----------------------------------------------------------------------------------
     @property
     def profile(self) -> Profile:
         """The emulated client (``platform=``/``client_version=``); the default is the notebook itself."""
         return self._profile
 
-    # -- options -----------------------------------------------------------------------------------
     @traitlets.validate(*(spec.attr for spec in OPTION_TABLE))
     def _validate_option(self, proposal: Any) -> Any:
         spec, value = OPTIONS_BY_ATTR[proposal["trait"].name], proposal["value"]
@@ -161,6 +171,15 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         if rule is not None and value == rule.value:
             return value  # what the emulated platform uses instead (may be None: no limit)
         return effective_value(spec, validate_option(spec, value), self._profile)[0]
+
+    @traitlets.validate("camera_stream")
+    def _validate_camera_stream(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is not None and not _is_media_stream_widget(value):
+            raise traitlets.TraitError(
+                f"camera_stream must be an ipywebrtc media stream (e.g. CameraStream), not {type(value).__name__}"
+            )
+        return value
 
     @traitlets.observe("media_type")
     def _update_accept(self, change: Any) -> None:
@@ -175,7 +194,15 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         shown = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"ChooseMediaWidget({shown})"
 
-    # -- results -----------------------------------------------------------------------------------
+    def _pick_rules(self) -> PickRules:
+        return PickRules(
+            tuple(self.media_type), tuple(self.source_type), self.count, self.max_file_size, self.max_pick_size
+        )
+
+    def _camera_rules(self) -> CameraRules:
+        return CameraRules(tuple(self.media_type), self.max_duration, self.is_save_to_album == "1", self.album_dir)
+
+    # -- results and the pick ------------------------------------------------------------------------
     @property
     def temp_files(self) -> list[TempFile]:
         """The confirmed files, as ``TempFile`` objects (empty until the user confirms)."""
@@ -193,31 +220,29 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             return None
         return ChooseMediaResult(self.result, self.temp_files, self.failed_files)
 
+    @property
+    def pick(self) -> PickState:
+        """What the open pick holds now: files still arriving (``transfers``) and files arrived whole (``stored``)."""
+        return self._session.state()
+
+    @property
+    def store(self) -> TempFileStore:
+        """The kernel's temp store, where picked files live under ``ttfile://temp/`` paths."""
+        return self._store
+
     def pick_files(self, paths: Iterable[str | Path] | str | Path, *, original: bool = False) -> dict[str, Any]:
         """Run the pick on local files, without a browser; returns (and sets) the same result.
 
         ``original`` is the "Original" toggle: honoured only when ``sizeType`` allows both.
         """
-        sources = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if len(sources) > self.count:
-            return self._set_result(
-                fail_result(Errno.INVALID_PARAMETER, f"{len(sources)} files picked, but count is {self.count}")
-            )
-        total = sum(Path(p).stat().st_size for p in sources if Path(p).is_file())
-        if total > self.max_pick_size:
-            return self._set_result(
-                fail_result(Errno.FILE_TOO_LARGE, f"the pick is {total} bytes, over its limit of {self.max_pick_size}")
-            )
+        sources = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+        try:
+            self._session.check_batch(sources)
+        except MediaError as exc:
+            return self._set_result(fail_result(exc.errno, exc.detail))
         self._reset_pick()
         self.status = "processing"
-
-        def progress(done: int, total: int, name: str) -> None:
-            self.status_text = f"Processing {done}/{total}" if done < total else f"Processed {total} files"
-
-        files, failed = process_local_files(
-            self._store, sources, media_types=self.media_type, compress=self._compress(original),
-            settings=self._settings, on_progress=progress,
-        )
+        files, failed = self._session.pick_local_files(sources, self._compress(original), self._show_progress)
         return self._conclude(files, failed)
 
     async def wait_async(self, timeout: float | None = None) -> dict[str, Any]:
@@ -227,36 +252,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         ``TimeoutError`` after ``timeout`` seconds. On ipykernel 7 an awaiting cell still receives
         the widget's messages, so ``await w.wait_async()`` works in the same cell that shows ``w``.
         """
-        if self.result is None:
-            loop = asyncio.get_running_loop()
-            arrived: asyncio.Future[dict[str, Any]] = loop.create_future()
-
-            def resolve(value: dict[str, Any]) -> None:
-                if not arrived.done():
-                    arrived.set_result(value)
-
-            def on_result(change: Any) -> None:
-                if change["new"] is not None:
-                    loop.call_soon_threadsafe(resolve, change["new"])
-
-            self.observe(on_result, names="result")
-            try:
-                await asyncio.wait_for(self._arrival(arrived), timeout)
-            finally:
-                self.unobserve(on_result, names="result")
-        return self._outcome()
-
-    @staticmethod
-    async def _arrival(arrived: asyncio.Future[dict[str, Any]]) -> None:
-        from ._blocking import current_kernel_needs_pumping, pump_comm_messages
-
-        kernel = current_kernel_needs_pumping()
-        if kernel is None:  # ipykernel 7 hands comm messages to an awaiting cell by itself
-            await arrived
-            return
-        while not arrived.done():  # ipykernel 6: an awaiting cell holds the queue, so pump it
-            pump_comm_messages(kernel)
-            await asyncio.sleep(0.02)
+        return await waiting.wait_async(self, timeout)
 
     def wait(self, timeout: float | None = None) -> dict[str, Any]:
         """Block until the user confirms or cancels, in the same cell that shows the widget.
@@ -265,19 +261,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
         expected it raises ``RuntimeError`` at once instead of hanging. Returns the success object,
         raises ``ChooseMediaError`` for a ``fail`` result and ``TimeoutError`` after ``timeout`` s.
         """
-        if self.result is not None:
-            return self._outcome()
-        from ._blocking import wait_for_result
-
-        wait_for_result(self, timeout)
-        return self._outcome()
-
-    def _outcome(self) -> dict[str, Any]:
-        result = self.result
-        assert result is not None
-        if result["errMsg"].endswith(":ok"):
-            return result
-        raise ChooseMediaError(result.get("errno", Errno.UNKNOWN_ERROR), result["errMsg"])
+        return waiting.wait(self, timeout)
 
     def _compress(self, original: bool) -> bool:
         if self.size_type == ["original"]:
@@ -286,12 +270,15 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             return True
         return not original
 
+    def _show_progress(self, done: int, total: int, share: float) -> None:
+        self.status_detail = {"done": done, "total": total}
+        self.progress = share
+
     def _conclude(self, files: list[TempFile], failed: list[FailedFile]) -> dict[str, Any]:
         self._temp_files, self._failed = files, failed
         if not files and failed:
-            first = failed[0]
-            names = "; ".join(f.errMsg.removeprefix("chooseMedia:fail ") for f in failed)
-            result = {"errMsg": fail_message(names), "errno": first.errno, "failedFiles": [f.to_dict() for f in failed]}
+            detail = "; ".join(f.detail for f in failed)
+            result = {"errMsg": fail_message(detail), "errno": failed[0].errno, "failedFiles": [f.to_dict() for f in failed]}
         else:
             result = success_result(files, failed)
         return self._set_result(result)
@@ -301,6 +288,7 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             for entry in result.get("tempFiles", []):
                 for key in ("duration", "width", "height"):
                     entry.pop(key, None)
+        self.status_detail = {}
         self.status = "done"
         self.result = result
         self._run_callbacks(result)
@@ -318,36 +306,91 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
                     traceback.print_exc(file=sys.stderr)
 
     def _reset_pick(self) -> None:
-        for transfer in self._transfers.values():
-            transfer.abort()
-        for tid, media in self._received.items():
-            self._processor.discard(tid)
-            self._store.remove(media.path)
-        self._transfers.clear()
-        self._received.clear()
-        self._sources.clear()
+        """Forget the pick, its files and its result (a Confirm still being processed is cancelled)."""
+        with self._confirmation.lock:
+            self._confirmation.cancel()
+            self._session.reset()
+            self._clear_result()
+
+    def _clear_result(self) -> None:
         self._temp_files, self._failed = [], []
         self.result = None  # type: ignore[assignment]  # the trait allows None: no pick yet
         self.status = "idle"
-        self.status_text = ""
+        self.status_detail = {}
+        self.progress = 0.0
 
-    # -- messages from the browser -----------------------------------------------------------------
-    def _show_progress(self, keys: list[str]) -> None:
-        """Update ``progress``/``status_text`` while the background compression finishes."""
-        total = len(keys)
-        while True:
-            pending = self._processor.pending()
-            done = sum(self._processor.progress.get(k, 1.0) for k in keys)
-            self.progress = done / total if total else 1.0
-            self.status_text = f"Compressing {total - len(pending)}/{total} · {self.progress:.0%}"
-            if not pending:
-                return
-            futures_wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+    def _new_pick_if_done(self) -> None:
+        """A file added after a result starts the next pick (files added while processing already belong to it)."""
+        if self.status == "done":
+            self._clear_result()
 
+    # -- the camera ----------------------------------------------------------------------------------
+    def on_frame(
+        self,
+        callback: FrameCallback,
+        fps: float = 10,
+        size: tuple[int, int] = (640, 480),
+        remove: bool = False,
+        format: str = "jpeg",
+    ) -> None:
+        """Call ``callback(frame)`` with live preview frames while the camera preview runs.
+
+        Frames are fitted into ``size`` (aspect ratio kept, never enlarged), at most ``fps`` a second, as
+        ``Frame`` objects (``.to_pil()``, ``.to_numpy()``, ``.timestamp``, ``.seq``).  They are never
+        mirrored.  When callbacks are slower than the camera, the page drops frames instead of queueing
+        them (at most two are on their way), so a callback always sees a recent frame.  An exception in
+        a callback is printed (to the log console in JupyterLab) and the stream goes on.  Callbacks never
+        run two at once, but may run on a kernel thread other than the main one (ipykernel 7 may deliver
+        widget messages on a subshell thread).  ``remove=True`` unregisters ``callback``.
+        Frames travel as JPEG (quality 0.85) by default: at 640x480 that reached the camera's 30 frames/s
+        where raw RGBA (1.2 MB a frame) managed about 22; ``format="rgba"`` gives the exact pixels.
+        """
+        frames = self._camera.frames
+        if remove:
+            frames.remove(callback)
+        else:
+            frames.add(callback, FrameRequest.create(fps, size, format))
+        self.frame_request = frames.request()
+
+    @property
+    def frame_stats(self) -> dict[str, Any]:
+        """Frames received, delivered, dropped by the page (back-pressure), callback errors, recent fps."""
+        return self._camera.frames.stats.to_dict()
+
+    @property
+    def camera_state(self) -> dict[str, Any]:
+        """The page's last camera report: ``state`` (live/stopped/error), ``source``, ``constraints``, ``settings``."""
+        return self._camera.state
+
+    @property
+    def camera_error(self) -> dict[str, Any] | None:
+        """The last camera failure as the seed's fail object (also when the album kept the pick going)."""
+        return self._camera.error
+
+    @property
+    def saved_to_album(self) -> list[Path]:
+        """Files written to the album by ``isSaveToAlbum="1"`` (the last confirmed pick)."""
+        return list(self._camera.saved_to_album)
+
+    @property
+    def album_errors(self) -> list[str]:
+        """Why camera shots of the last confirmed pick could not be saved to the album (the pick went on)."""
+        return list(self._camera.album_errors)
+
+    def _report_album_error(self, detail: str) -> None:
+        self.send(protocol.error(None, Errno.SAVE_TO_ALBUM_FAILED, detail))
+
+    def close(self) -> None:
+        """Closing the widget also ends the frame stream (the page stops every camera track it opened)."""
+        camera = getattr(self, "_camera", None)
+        if camera is not None:
+            camera.frames.clear()
+        super().close()
+
+    # -- messages from the page ----------------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, buffers: Sequence[memoryview]) -> None:
         kind = content.get("kind") if isinstance(content, dict) else None
-        # Every message kind is handled by a method named _msg_<kind> (here or in a mixin).
-        handler = getattr(self, f"_msg_{kind}", None) if isinstance(kind, str) and _KIND.match(kind) else None
+        handler = self._routes.get(kind) if isinstance(kind, str) else None
         if handler is None:
             self._reply_error(None, Errno.UNKNOWN_ERROR, f"unknown message kind {str(kind)[:40]!r}")
             return
@@ -359,217 +402,94 @@ class ChooseMediaWidget(CameraFeatures, AlbumFeatures, anywidget.AnyWidget):
             traceback.print_exc(file=sys.stderr)
             self._reply_error(content.get("id"), Errno.UNKNOWN_EXCEPTION, f"{type(exc).__name__}: {exc}")
 
-    def _reply_error(self, transfer_id: Any, errno: int, detail: str) -> None:
-        tid = transfer_id if isinstance(transfer_id, str) and _TRANSFER_ID.match(transfer_id) else None
+    def _reply_error(self, raw_id: Any, errno: int, detail: str) -> None:
+        tid = valid_transfer_id(raw_id)
         if tid is not None:
-            self._drop(tid)
-            self._close_id(tid)
-        self.send({"kind": "error", "id": tid, "errno": int(errno), "errMsg": fail_message(detail)})
+            self._session.refuse(tid)
+        self.send(protocol.error(tid, errno, detail))
 
-    def _transfer_on_the_wire(self, tid: str, *, pop: bool = False) -> IncomingTransfer | None:
-        """The open transfer a chunk or ``end`` is for; None when it was refused or removed (what was still on
-        its way for it is dropped without a reply); a TransferError for an id never seen."""
-        transfer = self._transfers.pop(tid, None) if pop else self._transfers.get(tid)
-        if transfer is None and tid not in self._closed_ids:
-            raise TransferError(f"unknown transfer {tid}")
-        return transfer
+    def _on_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        self._new_pick_if_done()
+        self._session.begin(tid, content.get("source", "album"), content.get("size"), content.get("name"))
+        self.send(protocol.ack(tid, 0))
 
-    def _close_id(self, transfer_id: str) -> None:
-        self._closed_ids[transfer_id] = None
-        if len(self._closed_ids) > _MAX_CLOSED_IDS:
-            del self._closed_ids[next(iter(self._closed_ids))]
+    def _on_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        received = self._session.chunk(tid, content.get("offset"), buffers)
+        if received is not None:
+            self.send(protocol.ack(tid, received))
 
-    def _album_pending(self) -> int:
-        return sum(1 for tid in (*self._transfers, *self._received) if self._sources.get(tid) == "album")
+    def _on_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        stored = self._session.end(tid, content.get("md5"))
+        if stored is not None:
+            self._announce_stored(tid, stored.to_message())
 
-    def _drop(self, transfer_id: str) -> None:
-        self._sources.pop(transfer_id, None)
-        transfer = self._transfers.pop(transfer_id, None)
-        if transfer is not None:
-            transfer.abort()
-        media = self._received.pop(transfer_id, None)
-        self._processor.discard(transfer_id)
-        if media is not None:
-            self._store.remove(media.path)
-
-    @staticmethod
-    def _transfer_id(content: dict[str, Any]) -> str:
-        tid = content.get("id")
-        if not isinstance(tid, str) or not _TRANSFER_ID.match(tid):
-            raise TransferError("bad transfer id")
-        return tid
-
-    def _admit(self, tid: str, source: Any, size: Any) -> None:
-        """Checks every new file must pass, however it arrives (upload, camera, kernel-side album)."""
-        if tid in self._transfers or tid in self._received:
-            raise TransferError(f"transfer {tid} already exists")
-        if self.status == "done":
-            self._reset_pick()
-        if source not in self.source_type:
-            raise MediaError(Errno.INVALID_PARAMETER, f"source {str(source)[:20]!r} is not in sourceType {self.source_type}")
-        # count limits album picks only; the seed says it does not apply to the camera.
-        if source == "album" and self._album_pending() >= self.count:
-            raise MediaError(Errno.INVALID_PARAMETER, f"no more than count={self.count} files can be picked")
-        if isinstance(size, int) and not isinstance(size, bool):
-            if size > self.max_file_size:
-                raise MediaError(Errno.FILE_TOO_LARGE, f"{size} bytes is over the limit of {self.max_file_size} bytes")
-            held = sum(t.declared_size for t in self._transfers.values())
-            held += sum(m.path.stat().st_size for m in self._received.values())
-            if held + size > self.max_pick_size:
-                raise MediaError(
-                    Errno.FILE_TOO_LARGE,
-                    f"the pick would be {held + size} bytes, over the limit of {self.max_pick_size} bytes for one pick",
-                )
-
-    def _msg_begin(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
-        source, size = content.get("source", "album"), content.get("size")
-        self._admit(tid, source, size)
-        transfer = IncomingTransfer(
-            tid, size, self._store.new_incoming_path(),  # type: ignore[arg-type]
-            max_size=self.max_file_size, name=_display_name(content.get("name")),
-        )
-        self._sources[tid] = source
-        self._transfers[tid] = transfer
-        self.send({"kind": "ack", "id": tid, "received": 0})
-
-    def _msg_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
-        transfer = self._transfer_on_the_wire(tid)
-        if transfer is None:
-            return
-        if len(buffers) != 1:
-            self._drop(tid)
-            raise TransferError("a chunk must carry exactly one buffer")
-        try:
-            received = transfer.write_chunk(content.get("offset"), buffers[0])  # type: ignore[arg-type]
-        except TransferError:
-            self._transfers.pop(tid, None)
-            raise
-        self.send({"kind": "ack", "id": tid, "received": received})
-
-    def _msg_end(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
-        transfer = self._transfer_on_the_wire(tid, pop=True)
-        if transfer is None:
-            return
-        path, md5 = transfer.finish(content.get("md5"))
-        self.last_transfer_seconds[tid] = transfer.seconds
-        self._accept(tid, path, md5, transfer.name)
-
-    def _accept_local_file(self, tid: str, src: Path, name: str) -> None:
-        """A file already on this machine (the kernel-side album) joins the pick as if uploaded."""
-        self._admit(tid, "album", src.stat().st_size)
-        path, md5 = self._store.import_file(src)
-        self._sources[tid] = "album"
-        self._accept(tid, path, md5, name)
-
-    def _accept(self, tid: str, path: Path, md5: str, name: str) -> None:
-        try:
-            media = recognise(path, md5, media_types=self.media_type, name=name)
-        except MediaError:
-            self._store.remove(path)
-            raise
-        media = self._camera_received(tid, media)
-        self._received[tid] = media
+    def _announce_stored(self, tid: str, entry: dict[str, Any]) -> None:
         if "compressed" in self.size_type:
-            self._processor.start(tid, media)  # most likely wanted: start now, on all cores
-        info = media.info
-        self.send({
-            "kind": "stored", "id": tid, "type": media.type, "size": media.path.stat().st_size,
-            "width": info.width, "height": info.height, "duration": getattr(info, "duration", None),
-        })
+            self._session.precompress(tid)  # most likely wanted: start now, on all cores
+        self.send(protocol.stored(entry))
 
-    def _msg_ping(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _on_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        self._session.remove(transfer_id(content.get("id")))
+
+    def _on_resume_query(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        self.send(protocol.ack(tid, self._session.resume_query(tid)))
+
+    def _on_resume(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        received = self._session.resume(tid, content.get("size"), content.get("received"), content.get("prefix_md5"))
+        self.send(protocol.ack(tid, received))
+
+    def _on_hello(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        """A view (re)appeared, e.g. after a page reload: tell it what the kernel already holds."""
+        state = self._session.state()
+        self.send(protocol.pending([t.to_message() for t in state.transfers], [s.to_message() for s in state.stored]))
+
+    def _on_ping(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         """Nothing to do: the view only needs this kernel's status messages, which carry its session id."""
 
-    def _msg_hello(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        """A view (re)appeared, e.g. after a page reload: tell it what the kernel already holds."""
-        transfers = [
-            {"id": tid, "name": t.name, "size": t.declared_size, "received": t.received, "source": self._sources.get(tid)}
-            for tid, t in self._transfers.items()
-        ]
-        stored = [
-            {"id": tid, "name": m.name, "type": m.type, "size": m.path.stat().st_size, "width": m.info.width,
-             "height": m.info.height, "duration": getattr(m.info, "duration", None), "source": self._sources.get(tid)}
-            for tid, m in self._received.items()
-        ]
-        self.send({"kind": "pending", "transfers": transfers, "stored": stored})
+    def _on_album_list(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        items, thumbs = self._shelf.listing(self._store.work_dir) if "album" in self.source_type else ([], [])
+        self.send(protocol.album_list(items), thumbs)
 
-    def _msg_resume_query(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
-        transfer = self._transfers.get(tid)
-        if transfer is None:
-            raise TransferError(f"unknown transfer {tid}")
-        self.send({"kind": "ack", "id": tid, "received": transfer.received})
+    def _on_album_pick(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        entry = self._shelf.find(content.get("key"))
+        self._new_pick_if_done()
+        stored = self._session.add_local_file(tid, entry.path, entry.path.name, "album")
+        self._announce_stored(tid, stored.to_message())
 
-    def _msg_resume(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        """Go on from the bytes received, if the browser's copy has the same ones; else start over."""
-        tid = self._transfer_id(content)
-        transfer = self._transfers.get(tid)
-        if transfer is None:
-            raise TransferError(f"unknown transfer {tid}")
-        if content.get("size") != transfer.declared_size:
-            self._drop(tid)
-            raise TransferError("the file chosen again is not the one that was interrupted (its size differs)")
-        if content.get("received") != transfer.received or content.get("prefix_md5") != transfer.prefix_md5():
-            transfer.restart()
-        self.resumed_at[tid] = transfer.received
-        self.send({"kind": "ack", "id": tid, "received": transfer.received})
-
-    def _msg_remove(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        tid = self._transfer_id(content)
-        self._drop(tid)
-        self._close_id(tid)
-
-    def _msg_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        ids = content.get("ids")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise MediaError(Errno.UNKNOWN_ERROR, "confirm needs a list of transfer ids")
-        ids = list(dict.fromkeys(ids))  # a file named twice is still one file
-        if sum(1 for i in ids if self._sources.get(i) == "album") > self.count:
-            raise MediaError(Errno.INVALID_PARAMETER, f"more files confirmed than count={self.count}")
-        keys = [tid for tid in ids if tid in self._received]
-        if not keys:
-            raise MediaError(Errno.UNSUPPORTED_FILE, "no file arrived whole to confirm")
-        self._camera_before_confirm(keys)
-        compress = self._compress(bool(content.get("original")))
+    def _on_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        """Takes the files now; compresses them on a worker thread, so the comm stays free (Cancel, frames)."""
+        taken = self._session.take(content.get("ids"))
         self.status = "processing"
-        if compress:
-            for tid in keys:
-                self._processor.start(tid, self._received[tid])
-            self._show_progress(keys)
-        files: list[TempFile] = []
-        failed: list[FailedFile] = []
-        for tid in keys:
-            media = self._received[tid]
-            try:
-                if compress:
-                    files.append(self._processor.take(tid, media))
-                else:
-                    self._processor.discard(tid)
-                    files.append(keep_original(self._store, media))
-            except MediaError as exc:
-                self._store.remove(media.path)
-                failed.append(FailedFile(media.name, exc.errno, fail_message(f"{media.name}: {exc.detail}")))
-        for tid in ids:
-            self._received.pop(tid, None)
-        self._drop_all_pending()
-        self._sources.clear()
-        self.status_text = ""
-        self._conclude(files, failed)
+        self._confirmation.start(taken, self._compress(bool(content.get("original"))))
 
-    def _msg_cancel(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
-        self._reset_pick()
-        self._set_result(fail_result(Errno.CANCEL, "cancel"))
+    def _on_cancel(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        with self._confirmation.lock:
+            self._reset_pick()
+            self._set_result(fail_result(Errno.CANCEL, "cancel"))
 
-    def _msg_reset(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+    def _on_reset(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         self._reset_pick()
 
-    def _drop_all_pending(self) -> None:
-        for tid in list(self._transfers) + list(self._received):
-            self._drop(tid)
+    def _on_frame(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+        seq = self._camera.frames.handle(content, buffers)
+        if seq is not None:
+            self.send(protocol.frame_ack(seq))
 
+    def _on_camera_state(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        self._camera.report_state(content)
+
+    def _on_camera_error(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        result = self._camera.report_error(content)
+        # With the camera as the only source and nothing shot yet, the pick cannot go on: fail it, as the
+        # seed's fail callback expects.  With the album offered too, the page says why and the album stays.
+        if self.source_type == ["camera"] and self.status != "done" and self._session.empty:
+            self._set_result(result)
 
 
 def option_names() -> list[str]:

@@ -20,7 +20,7 @@ from typing import BinaryIO, Final
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from .errors import Errno, MediaError
+from ..errors import Errno, MediaError
 
 __all__ = [
     "ANIMATION_MAX_OUTPUT_PIXELS",

@@ -8,16 +8,21 @@ counter suffix (``IMG_20250801_101500-1.jpg``).
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .errors import Errno, MediaError
+from ..errors import Errno, MediaError
+from ..media.sniff import sniff_file
 
-__all__ = ["ALBUM_ENV", "default_album_dir", "save_to_album"]
+__all__ = ["ALBUM_ENV", "ALBUM_LIST_LIMIT", "AlbumEntry", "default_album_dir", "list_album", "save_to_album"]
 
 #: Environment variable naming the album directory when the widget is given none.
 ALBUM_ENV: Final = "CHOOSE_MEDIA_ALBUM"
@@ -104,3 +109,39 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+#: At most this many album entries are offered (the newest first).
+ALBUM_LIST_LIMIT = 60
+ENTRY_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class AlbumEntry:
+    key: str
+    """An opaque id for the browser (never a path)."""
+    path: Path
+    type: str
+    size: int
+
+
+def list_album(album_dir: Path, media_types: Sequence[str], limit: int = ALBUM_LIST_LIMIT) -> list[AlbumEntry]:
+    """The media files directly in ``album_dir`` (no sub-folders, no links out), newest first."""
+    if not album_dir.is_dir():
+        return []
+    root = album_dir.resolve()
+    found: list[tuple[float, AlbumEntry]] = []
+    for path in album_dir.iterdir():
+        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            sniffed = sniff_file(path)
+            stat = path.stat()
+        except (MediaError, OSError):
+            continue
+        if sniffed is None or sniffed.type not in media_types or path.resolve().parent != root:
+            continue
+        key = hashlib.md5(f"{path.name}\0{stat.st_mtime_ns}\0{stat.st_size}".encode()).hexdigest()
+        found.append((stat.st_mtime, AlbumEntry(key, path, sniffed.type, stat.st_size)))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [entry for _, entry in found[:limit]]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import Errno, MediaError
+from ..errors import Errno, MediaError
 
 __all__ = ["SNIFF_BYTES", "Sniffed", "sniff_file", "sniff_media"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
-from .errors import Errno, MediaError
+from ..errors import Errno, MediaError
 from .images import EncodedMedia
 
 __all__ = [
