@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from choose_media import ChooseMediaError, ChooseMediaWidget, Errno, InvalidParameterError
+from choose_media.media.videos import probe_video
 from choose_media.profiles import Profile
 from choose_media.samples import make_photo, make_video
-from choose_media.videos import probe_video
+from tests.support.fake_page import FakePage
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +37,10 @@ def pick(media: dict[str, Path], names: list[str], original: bool = False, **opt
     return ChooseMediaWidget(**options).pick_files([media[n] for n in names], original=original)
 
 
-class Protocol:
-    """Drives the widget's message handler directly, as the browser would, and records replies."""
-
-    def __init__(self, widget: ChooseMediaWidget) -> None:
-        self.widget = widget
-        self.replies: list[dict[str, Any]] = []
-        widget.send = lambda content, buffers=None: self.replies.append(content)  # type: ignore[method-assign]
-
-    def upload(self, tid: str, path: Path, source: str) -> dict[str, Any]:
-        data = path.read_bytes()
-        start = len(self.replies)
-        self.widget._on_message(self.widget, {"kind": "begin", "id": tid, "size": len(data), "source": source}, [])
-        self.widget._on_message(self.widget, {"kind": "chunk", "id": tid, "offset": 0}, [memoryview(data)])
-        self.widget._on_message(self.widget, {"kind": "end", "id": tid, "md5": hashlib.md5(data).hexdigest()}, [])
-        errors = [r for r in self.replies[start:] if r["kind"] == "error"]
-        return errors[0] if errors else self.replies[-1]
+def upload(page: FakePage, tid: str, path: Path, source: str) -> dict[str, Any]:
+    """The page's transfer of ``path`` (with an md5); the first error, or the last reply."""
+    replies = page.upload_file(tid, path, source=source, md5=True)
+    return replies.errors()[0] if replies.errors() else replies[-1]
 
 
 # -- 支持说明: support table -----------------------------------------------------------------------
@@ -135,8 +124,8 @@ def test_sourceType_album_camera_or_both_in_any_order(value: list[str]) -> None:
 
 
 def test_sourceType_only_listed_sources_are_accepted_by_the_kernel(media: dict[str, Path]) -> None:
-    proto = Protocol(ChooseMediaWidget(sourceType=["album"]))
-    reply = proto.upload("t1", media["photo2"], "camera")
+    page = FakePage(sourceType=["album"])
+    reply = upload(page, "t1", media["photo2"], "camera")
     assert reply["kind"] == "error" and reply["errno"] == Errno.INVALID_PARAMETER
 
 
@@ -155,10 +144,13 @@ def test_count_default_is_9() -> None:
 
 def test_count_is_the_most_files_that_can_be_picked(media: dict[str, Path]) -> None:
     result = pick(media, ["photo2", "photo2"], count=1)
-    assert result["errno"] == Errno.INVALID_PARAMETER and "count is 1" in result["errMsg"]
-    proto = Protocol(ChooseMediaWidget(count=1))
-    assert proto.upload("a", media["photo2"], "album")["kind"] == "stored"
-    assert proto.upload("b", media["photo2"], "album")["kind"] == "error"
+    assert result["errno"] == Errno.INVALID_PARAMETER
+    assert result["errMsg"] == "chooseMedia:fail no more than count=1 files can be picked (2 were)"
+    page = FakePage(count=1)
+    assert upload(page, "a", media["photo2"], "album")["kind"] == "stored"
+    refused = upload(page, "b", media["photo2"], "album")
+    assert refused["kind"] == "error" and refused["errno"] == Errno.INVALID_PARAMETER
+    assert refused["errMsg"] == result["errMsg"]  # one text everywhere
 
 
 def test_count_before_v5_30_at_most_9_files() -> None:
@@ -174,10 +166,10 @@ def test_count_from_v5_30_at_most_20_files() -> None:
 
 
 def test_count_does_not_apply_when_shooting_with_the_camera(media: dict[str, Path]) -> None:
-    proto = Protocol(ChooseMediaWidget(count=1))
-    assert [proto.upload(t, media["photo2"], "camera")["kind"] for t in "abc"] == ["stored"] * 3
-    proto.widget._on_message(proto.widget, {"kind": "confirm", "ids": ["a", "b", "c"], "original": False}, [])
-    assert len(proto.widget.result["tempFiles"]) == 3
+    page = FakePage(count=1)
+    assert [upload(page, t, media["photo2"], "camera")["kind"] for t in "abc"] == ["stored"] * 3
+    result = page.confirm(["a", "b", "c"], original=False)
+    assert result["errMsg"] == "chooseMedia:ok" and len(result["tempFiles"]) == 3
 
 
 # -- sizeType ------------------------------------------------------------------------------------------
@@ -341,8 +333,9 @@ def test_output_notice_pc_returns_no_duration_width_height(media: dict[str, Path
 
 
 def test_fail_object_may_contain_errno() -> None:
-    w = ChooseMediaWidget()
-    w._on_message(w, {"kind": "cancel"}, [])
+    page = FakePage()
+    w = page.widget
+    assert page.cancel() == w.result
     assert w.result == {"errMsg": "chooseMedia:fail cancel", "errno": Errno.CANCEL}
     with pytest.raises(ChooseMediaError) as info:
         w.wait()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import media_fixtures as fx
 import pytest
-from kernel_browser import FakeBrowser
 
 from choose_media import ChooseMediaWidget, Errno
 from choose_media.store import TempFileStore
+from tests.support import media_fixtures as fx
+from tests.support.fake_page import FakePage
 
 HOSTILE = fx.SHARED_MEDIA / "hostile"
 
@@ -73,10 +73,10 @@ def test_a_video_named_png_is_a_video(tmp_path: Path) -> None:
 
 
 def test_the_declared_mime_type_is_ignored(tmp_path: Path, good: Path) -> None:
-    b = FakeBrowser(tmp_path / "store", mediaType=["image"])
+    b = FakePage(store_dir=tmp_path / "store", mediaType=["image"])
     script = b"#!/bin/sh\nrm -rf /\n"
     b.msg({"kind": "begin", "id": "s", "size": len(script), "source": "album", "mime": "image/jpeg", "name": "x.jpg"})
-    b.msg({"kind": "chunk", "id": "s", "offset": 0}, [memoryview(script)])
+    b.msg({"kind": "chunk", "id": "s", "offset": 0}, [script])
     (reply,) = b.msg({"kind": "end", "id": "s"})
     assert reply["kind"] == "error" and reply["errno"] == Errno.UNSUPPORTED_FILE
     assert b.files_in_store() == []
@@ -84,12 +84,12 @@ def test_the_declared_mime_type_is_ignored(tmp_path: Path, good: Path) -> None:
 
 def test_file_over_the_limit_is_refused_before_any_byte_and_enforced_anyway(tmp_path: Path, good: Path) -> None:
     data = good.read_bytes()
-    b = FakeBrowser(tmp_path / "store", max_file_size=len(data) - 1)
+    b = FakePage(store_dir=tmp_path / "store", max_file_size=len(data) - 1)
     (reply,) = b.msg({"kind": "begin", "id": "big", "size": len(data), "source": "album"})
     assert reply["errno"] == Errno.FILE_TOO_LARGE
     # a browser that lies about the size is stopped by the kernel when the bytes pass the declared size
     b.msg({"kind": "begin", "id": "liar", "size": 10, "source": "album"})
-    (reply,) = b.msg({"kind": "chunk", "id": "liar", "offset": 0}, [memoryview(data)])
+    (reply,) = b.msg({"kind": "chunk", "id": "liar", "offset": 0}, [data])
     assert reply["kind"] == "error" and reply["errno"] == Errno.TRANSFER_INTERRUPTED
     assert b.files_in_store() == []
     result = ChooseMediaWidget(max_file_size=len(data) - 1).pick_files([good])
@@ -101,11 +101,13 @@ def test_file_over_the_limit_is_refused_before_any_byte_and_enforced_anyway(tmp_
     ["../../etc/passwd", "/etc/passwd", "a/b\\c.jpg", "nul\x00byte.jpg", "x" * 5000 + ".jpg", "🙂\u202eexe.jpg", "", 42],
 )
 def test_uploaded_names_never_become_paths(tmp_path: Path, good: Path, name: object) -> None:
-    b = FakeBrowser(tmp_path / "store")
+    b = FakePage(store_dir=tmp_path / "store")
     data = good.read_bytes()
     b.msg({"kind": "begin", "id": "n", "size": len(data), "source": "album", "name": name})
-    b.msg({"kind": "chunk", "id": "n", "offset": 0}, [memoryview(data)])
-    b.msg({"kind": "end", "id": "n"})
+    b.msg({"kind": "chunk", "id": "n", "offset": 0}, [data])
+    stored = b.stored(b.msg({"kind": "end", "id": "n"}))
+    shown = name.replace("\x00", "")[:255] if isinstance(name, str) else ""  # for display only
+    assert stored["name"] == b.widget.pick.stored[0].name == shown
     result = b.confirm(["n"], original=True)
     f = b.widget.temp_files[0]
     assert f.path.parent == tmp_path / "store"
@@ -116,7 +118,7 @@ def test_uploaded_names_never_become_paths(tmp_path: Path, good: Path, name: obj
 
 def test_the_pick_as_a_whole_has_a_limit_too(tmp_path: Path, good: Path) -> None:
     data = good.read_bytes()
-    b = FakeBrowser(tmp_path / "store", max_pick_size=len(data) * 3 // 2, sizeType=["original"])
+    b = FakePage(store_dir=tmp_path / "store", max_pick_size=len(data) * 3 // 2, sizeType=["original"])
     assert b.upload("one", data)[-1]["kind"] == "stored"
     (refused,) = b.msg({"kind": "begin", "id": "two", "size": len(data), "source": "album"})
     assert refused["errno"] == Errno.FILE_TOO_LARGE and "for one pick" in refused["errMsg"]

@@ -8,13 +8,13 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import media_fixtures as fx
 import pytest
-from kernel_browser import FakeBrowser
 
 from choose_media import ChooseMediaWidget, Errno
-from choose_media.album import save_to_album
+from choose_media.album.folder import save_to_album
 from choose_media.store import TempFileStore
+from tests.support import media_fixtures as fx
+from tests.support.fake_page import FakePage
 
 
 @pytest.fixture
@@ -34,14 +34,16 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_disk_full_during_an_upload_is_a_clear_error_and_the_other_files_survive(small_disk: Path, tmp_path: Path) -> None:
     small = fx.photo_jpeg(tmp_path, (320, 240)).read_bytes()
     big = os.urandom(3 * 1024 * 1024)
-    b = FakeBrowser(small_disk / "store", sizeType=["original"])
+    b = FakePage(store_dir=small_disk / "store", sizeType=["original"])
     assert b.upload("ok1", small)[-1]["kind"] == "stored"
     replies = b.upload("big", big, name="big.jpg", chunk=256 * 1024)
     errors = [r for r in replies if r["kind"] == "error"]
     assert errors[0]["errno"] == Errno.STORAGE_FAILED
     assert "No space left on device" in errors[0]["errMsg"]
     # only ok1's received file is left in the incoming area: the failed transfer's partial file is gone
-    assert [p.name for p in (small_disk / "store" / ".incoming").iterdir()] == [b.widget._received["ok1"].path.name]
+    assert [s.id for s in b.widget.pick.stored] == ["ok1"] and b.widget.pick.transfers == ()
+    [kept] = list((small_disk / "store" / ".incoming").iterdir())
+    assert kept.read_bytes() == small  # ok1's received bytes, whole
     assert b.upload("ok2", small)[-1]["kind"] == "stored", "space is given back when a transfer fails"
     result = b.confirm(["ok1", "ok2"], original=True)
     assert [e["size"] for e in result["tempFiles"]] == [len(small), len(small)]

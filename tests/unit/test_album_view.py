@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from choose_media.album_view import list_album
+from choose_media.album.folder import list_album
 from choose_media.samples import make_photo
 
 

@@ -3,48 +3,36 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import ipywidgets
-import media_fixtures as mf
 import pytest
 from PIL import Image
 
 from choose_media import ChooseMediaWidget
-from choose_media.album import ALBUM_ENV, default_album_dir, save_to_album
-from choose_media.camera import needs_trim, trim_video
+from choose_media.album.folder import ALBUM_ENV, default_album_dir, save_to_album
+from choose_media.camera.captures import CameraCaptures, CameraRules
+from choose_media.camera.trim import needs_trim, trim_video
 from choose_media.errors import Errno, MediaError
-from choose_media.pipeline import recognise
+from choose_media.media.pipeline import recognise
+from choose_media.media.videos import probe_video
 from choose_media.store import TempFileStore, file_md5
-from choose_media.videos import probe_video
+from tests.support import media_fixtures as mf
+from tests.support.fake_page import FakePage, Replies
 
 
-class Sent(list[dict[str, Any]]):
-    def kinds(self) -> list[str]:
-        return [m["kind"] for m in self]
+def page_for(tmp_path: Path, **options: Any) -> FakePage:
+    """A fake page over a widget with its own store."""
+    return FakePage(store_dir=tmp_path / "store", **options)
 
 
-def make_widget(tmp_path: Path, **options: Any) -> tuple[ChooseMediaWidget, Sent]:
-    """A widget with its own store whose messages to the page are collected instead of sent."""
-    w = ChooseMediaWidget(store=TempFileStore(tmp_path / "store"), **options)
-    sent = Sent()
-    w.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
-    return w, sent
-
-
-def deliver(w: ChooseMediaWidget, content: dict[str, Any], buffers: list[Any] | None = None) -> None:
-    w._on_message(w, content, buffers or [])
-
-
-def upload(w: ChooseMediaWidget, tid: str, path: Path, source: str = "camera") -> None:
-    """The page's transfer of ``path``, message by message (one chunk)."""
-    data = path.read_bytes()
-    deliver(w, {"kind": "begin", "id": tid, "name": path.name, "mime": "", "size": len(data), "source": source})
-    deliver(w, {"kind": "chunk", "id": tid, "offset": 0}, [memoryview(data)])
-    deliver(w, {"kind": "end", "id": tid})  # as the shipped front-end: no md5
+def upload(page: FakePage, tid: str, path: Path, source: str = "camera") -> Replies:
+    """The page's transfer of ``path`` (one chunk, no md5, as the shipped page)."""
+    return page.upload_file(tid, path, source=source)
 
 
 def jpeg(path: Path, colour: tuple[int, int, int] = (200, 30, 30)) -> Path:
@@ -52,40 +40,49 @@ def jpeg(path: Path, colour: tuple[int, int, int] = (200, 30, 30)) -> Path:
     return path
 
 
+def jpeg_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
 # -- camera errors ---------------------------------------------------------------------------------------
 
 
 def test_camera_error_fails_a_camera_only_pick_with_its_errno(tmp_path: Path) -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
-    w = ChooseMediaWidget(
-        store=TempFileStore(tmp_path / "s"), sourceType=["camera"],
+    page = page_for(
+        tmp_path, sourceType=["camera"],
         fail=lambda r: calls.append(("fail", r)), complete=lambda r: calls.append(("complete", r)),
         success=lambda r: calls.append(("success", r)),
     )
-    w.send = lambda *a, **k: None  # type: ignore[method-assign]
+    w = page.widget
     detail = "camera permission was denied: allow the camera for this page"
-    deliver(w, {"kind": "camera_error", "errno": 1107003, "errMsg": f"chooseMedia:fail {detail}"})
+    assert page.send("camera_error", errno=1107003, detail=detail) == []
     expected = {"errMsg": f"chooseMedia:fail {detail}", "errno": 1107003}
     assert w.result == expected and w.status == "done"
     assert calls == [("fail", expected), ("complete", expected)]
     assert w.camera_error == expected and w.camera_state["state"] == "error"
-    deliver(w, {"kind": "camera_error", "errno": 1107004, "errMsg": "x"})  # a second view: the pick is over
+    page.send("camera_error", errno=1107004, detail="x")  # a second view: the pick is over
     assert w.result == expected and len(calls) == 2
 
 
 def test_camera_error_with_the_album_offered_keeps_the_pick_open(tmp_path: Path) -> None:
-    w, _ = make_widget(tmp_path, sourceType=["album", "camera"])
-    deliver(w, {"kind": "camera_error", "errno": 1107005, "errMsg": "chooseMedia:fail not a secure context"})
+    page = page_for(tmp_path, sourceType=["album", "camera"])
+    w = page.widget
+    page.send("camera_error", errno=1107005, detail="not a secure context")
     assert w.result is None and w.status == "idle"
     assert w.camera_error == {"errMsg": "chooseMedia:fail not a secure context", "errno": 1107005}
 
 
 def test_camera_error_after_a_shot_does_not_throw_the_shot_away(tmp_path: Path) -> None:
-    w, sent = make_widget(tmp_path, sourceType=["camera"], mediaType=["image"])
-    upload(w, "shot-1", jpeg(tmp_path / "photo.jpg"))
-    assert "stored" in sent.kinds()
-    deliver(w, {"kind": "camera_error", "errno": 1107004, "errMsg": "chooseMedia:fail the camera stopped"})
-    assert w.result is None and "shot-1" in w._received  # the pick goes on with the shot it has
+    page = page_for(tmp_path, sourceType=["camera"], mediaType=["image"])
+    w = page.widget
+    assert page.stored(upload(page, "shot-1", jpeg(tmp_path / "photo.jpg")))["source"] == "camera"
+    page.send("camera_error", errno=1107004, detail="the camera stopped")
+    assert w.result is None and [s.id for s in w.pick.stored] == ["shot-1"]  # the pick goes on with the shot
+    assert w.camera_error == {"errMsg": "chooseMedia:fail the camera stopped", "errno": 1107004}
+    assert page.confirm(["shot-1"])["errMsg"] == "chooseMedia:ok" and len(w.result["tempFiles"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -97,22 +94,31 @@ def test_camera_error_after_a_shot_does_not_throw_the_shot_away(tmp_path: Path) 
     ],
 )
 def test_camera_error_never_trusts_the_page(tmp_path: Path, raw: Any, expected_errno: int, expected_text: str) -> None:
-    w, _ = make_widget(tmp_path, sourceType=["camera"])
-    deliver(w, {"kind": "camera_error", "errno": raw, "errMsg": None})
-    assert w.result == {"errMsg": f"chooseMedia:fail {expected_text}", "errno": expected_errno}
+    page = page_for(tmp_path, sourceType=["camera"])
+    page.send("camera_error", errno=raw, detail=None)
+    assert page.widget.result == {"errMsg": f"chooseMedia:fail {expected_text}", "errno": expected_errno}
+
+
+def test_camera_error_errmsg_from_the_page_is_not_used(tmp_path: Path) -> None:
+    """The kernel writes every errMsg: an old-style (or forged) errMsg from the page is ignored."""
+    page = page_for(tmp_path, sourceType=["camera"])
+    page.send("camera_error", errno=1107003, errMsg="chooseMedia:ok")
+    assert page.widget.result == {"errMsg": "chooseMedia:fail camera permission was denied", "errno": 1107003}
 
 
 def test_camera_error_text_is_bounded(tmp_path: Path) -> None:
-    w, _ = make_widget(tmp_path, sourceType=["camera"])
-    deliver(w, {"kind": "camera_error", "errno": 1107004, "errMsg": "x\x00" * 5000})
+    page = page_for(tmp_path, sourceType=["camera"])
+    w = page.widget
+    page.send("camera_error", errno=1107004, detail="x\x00" * 5000)
     assert len(w.result["errMsg"]) <= len("chooseMedia:fail ") + 400 and "\x00" not in w.result["errMsg"]
 
 
 def test_camera_state_is_kept_unless_oversized(tmp_path: Path) -> None:
-    w, _ = make_widget(tmp_path)
-    deliver(w, {"kind": "camera_state", "state": "live", "source": "getUserMedia", "facing": "user"})
+    page = page_for(tmp_path)
+    w = page.widget
+    assert page.send("camera_state", state="live", source="getUserMedia", facing="user") == []
     assert w.camera_state == {"state": "live", "source": "getUserMedia", "facing": "user"}
-    deliver(w, {"kind": "camera_state", "state": "live", "label": "x" * 10_000})
+    page.send("camera_state", state="live", label="x" * 10_000)
     assert w.camera_state["facing"] == "user"
 
 
@@ -120,14 +126,14 @@ def test_camera_state_is_kept_unless_oversized(tmp_path: Path) -> None:
 
 
 def test_on_frame_syncs_the_request_and_acknowledges_every_frame(tmp_path: Path) -> None:
-    w, sent = make_widget(tmp_path, sourceType=["camera"])
+    page = page_for(tmp_path, sourceType=["camera"])
+    w = page.widget
     got: list[Any] = []
     w.on_frame(got.append, fps=12, size=(4, 2), format="rgba")
     assert w.frame_request == {"fps": 12.0, "width": 4, "height": 2, "format": "rgba"}
     pixels = bytes([10, 20, 30, 255]) * 8
-    deliver(w, {"kind": "frame", "seq": 5, "timestamp": 1700000000.25, "width": 4, "height": 2, "format": "rgba",
-                "dropped": 2}, [memoryview(pixels)])
-    assert sent == [{"kind": "frame_ack", "seq": 5}]
+    replies = page.send("frame", [pixels], seq=5, timestamp=1700000000.25, width=4, height=2, format="rgba", dropped=2)
+    assert replies == [{"kind": "frame_ack", "seq": 5}] and page.replies == replies
     [frame] = got
     assert (frame.seq, frame.width, frame.height, frame.timestamp) == (5, 4, 2, 1700000000.25)
     assert frame.to_pil().getpixel((3, 1)) == (10, 20, 30)
@@ -140,11 +146,17 @@ def test_on_frame_syncs_the_request_and_acknowledges_every_frame(tmp_path: Path)
 
 
 def test_on_frame_defaults_to_jpeg_at_640x480_and_closing_ends_the_stream(tmp_path: Path) -> None:
-    w, _ = make_widget(tmp_path)
-    w.on_frame(lambda f: None)
+    page = page_for(tmp_path)
+    w = page.widget
+    got: list[Any] = []
+    w.on_frame(got.append)
     assert w.frame_request == {"fps": 10.0, "width": 640, "height": 480, "format": "jpeg"}
+    frame = {"seq": 1, "timestamp": 1.0, "width": 8, "height": 6, "format": "jpeg", "dropped": 0}
+    assert page.send("frame", [jpeg_bytes()], **frame) == [{"kind": "frame_ack", "seq": 1}] and len(got) == 1
     w.close()
-    assert len(w._frames) == 0
+    # no callback hears of a frame still on its way after the close (it is acknowledged all the same)
+    assert page.send("frame", [jpeg_bytes()], **(frame | {"seq": 2})) == [{"kind": "frame_ack", "seq": 2}]
+    assert len(got) == 1 and w.frame_stats["delivered"] == 1
 
 
 # -- camera_stream (ipywebrtc) -----------------------------------------------------------------------------
@@ -203,23 +215,31 @@ def test_trim_video_cuts_at_max_duration_and_keeps_the_container(
 
 
 def test_a_camera_video_over_max_duration_is_trimmed_when_it_arrives(tmp_path: Path, long_clips: dict[str, Path]) -> None:
-    w, sent = make_widget(tmp_path, sourceType=["album", "camera"], maxDuration=3, sizeType=["original"])
-    upload(w, "camera-clip", long_clips["mp4"], "camera")
-    upload(w, "album-clip", long_clips["mp4"], "album")
-    stored = {m["id"]: m for m in sent if m["kind"] == "stored"}
+    page = page_for(tmp_path, sourceType=["album", "camera"], maxDuration=3, sizeType=["original"])
+    w = page.widget
+    upload(page, "camera-clip", long_clips["mp4"], "camera")
+    upload(page, "album-clip", long_clips["mp4"], "album")
+    stored = {m["id"]: m for m in page.replies if m["kind"] == "stored"}
     assert stored["camera-clip"]["duration"] <= 3 + 1 / 25
     assert stored["album-clip"]["duration"] == pytest.approx(4.0, abs=0.05)  # the album is not limited
-    received = w._received["camera-clip"]
-    assert received.md5 == file_md5(received.path)  # the stored name's md5 is the trimmed file's
-    deliver(w, {"kind": "confirm", "ids": ["camera-clip", "album-clip"], "original": True})
+    assert (stored["camera-clip"]["source"], stored["camera-clip"]["name"]) == ("camera", "long.mp4")
+    picked = {s.id: s for s in w.pick.stored}
+    assert picked["camera-clip"].duration == stored["camera-clip"]["duration"]
+    assert picked["camera-clip"].size == stored["camera-clip"]["size"] < long_clips["mp4"].stat().st_size
+    page.confirm(["camera-clip", "album-clip"], original=True)
     durations = [e["duration"] for e in w.result["tempFiles"]]
     assert durations[0] <= 3 + 1 / 25 and durations[1] == pytest.approx(4.0, abs=0.05)
+    trimmed = w.temp_files[0]
+    # the result's name carries the md5 of the trimmed file, not of the upload
+    assert trimmed.md5 == file_md5(trimmed.path) != file_md5(long_clips["mp4"])
+    assert trimmed.md5 in trimmed.temp_file_path
 
 
 def test_a_camera_video_within_max_duration_is_kept_byte_for_byte(tmp_path: Path, long_clips: dict[str, Path]) -> None:
-    w, _ = make_widget(tmp_path, sourceType=["camera"], maxDuration=5, sizeType=["original"])
-    upload(w, "clip", long_clips["mp4"], "camera")
-    deliver(w, {"kind": "confirm", "ids": ["clip"], "original": True})
+    page = page_for(tmp_path, sourceType=["camera"], maxDuration=5, sizeType=["original"])
+    w = page.widget
+    upload(page, "clip", long_clips["mp4"], "camera")
+    page.confirm(["clip"], original=True)
     assert w.temp_files[0].md5 == file_md5(long_clips["mp4"])
 
 
@@ -279,13 +299,14 @@ def test_default_album_dir_follows_the_environment(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("save", ["1", "0"])
 def test_confirm_saves_camera_shots_only_and_only_when_asked(tmp_path: Path, save: str) -> None:
     album = tmp_path / "album"
-    w, _ = make_widget(
+    page = page_for(
         tmp_path, sourceType=["album", "camera"], mediaType=["image"], isSaveToAlbum=save, album_dir=album
     )
+    w = page.widget
     shot = jpeg(tmp_path / "shot.jpg", (10, 200, 10))
-    upload(w, "shot", shot, "camera")
-    upload(w, "picked", jpeg(tmp_path / "picked.jpg"), "album")
-    deliver(w, {"kind": "confirm", "ids": ["shot", "picked"], "original": False})
+    upload(page, "shot", shot, "camera")
+    upload(page, "picked", jpeg(tmp_path / "picked.jpg"), "album")
+    page.confirm(["shot", "picked"], original=False)
     assert w.result["errMsg"] == "chooseMedia:ok" and len(w.result["tempFiles"]) == 2
     if save == "1":
         [saved] = w.saved_to_album
@@ -297,23 +318,26 @@ def test_confirm_saves_camera_shots_only_and_only_when_asked(tmp_path: Path, sav
 def test_an_album_that_cannot_be_written_does_not_fail_the_pick(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    w, sent = make_widget(tmp_path, sourceType=["camera"], mediaType=["image"], isSaveToAlbum="1",
-                          album_dir=blocker / "album")
-    upload(w, "shot", jpeg(tmp_path / "shot.jpg"), "camera")
-    deliver(w, {"kind": "confirm", "ids": ["shot"], "original": False})
+    page = page_for(tmp_path, sourceType=["camera"], mediaType=["image"], isSaveToAlbum="1", album_dir=blocker / "album")
+    w = page.widget
+    upload(page, "shot", jpeg(tmp_path / "shot.jpg"), "camera")
+    page.confirm(["shot"], original=False)
     assert w.result["errMsg"] == "chooseMedia:ok"
     assert w.saved_to_album == [] and len(w.album_errors) == 1
-    assert any(m["kind"] == "error" and m["errno"] == 1107010 for m in sent)
+    assert any(m["kind"] == "error" and m["errno"] == 1107010 and m["id"] is None for m in page.replies)
 
 
 def test_received_media_of_the_camera_carries_its_duration_limit_when_the_pipeline_knows_it(
     tmp_path: Path, long_clips: dict[str, Path]
 ) -> None:
-
-    w, _ = make_widget(tmp_path, sourceType=["camera"], maxDuration=5)
+    reported: list[str] = []
+    captures = CameraCaptures(
+        TempFileStore(tmp_path / "store"), lambda: CameraRules(("video",), 5, False, tmp_path / "album"), reported.append
+    )
     path = tmp_path / "copy.mp4"
     shutil.copy(long_clips["mp4"], path)
     media = recognise(path, file_md5(path), media_types=["video"])
-    w._sources["t"] = "camera"
-    kept = w._camera_received("t", media)
-    assert kept.max_duration == 5 and kept.path == media.path
+    kept = captures.received("camera", media)  # within maxDuration: not trimmed, but the limit goes along
+    assert kept.max_duration == 5 and kept.path == media.path and file_md5(path) == media.md5
+    assert captures.received("album", media) is media  # the album is not limited
+    assert reported == []

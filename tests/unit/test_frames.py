@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from choose_media.frames import MAX_FRAME_PIXELS, Frame, FrameDispatcher, FrameRequest
+from choose_media.camera.frames import MAX_FRAME_PIXELS, Frame, FrameDispatcher, FrameRequest
 
 W, H = 8, 6
 RED, BLUE = (200, 20, 20), (20, 20, 200)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import media_fixtures as mf
 import numpy as np
 import pytest
 from PIL import Image
 
 from choose_media.errors import Errno, MediaError
-from choose_media.images import (
+from choose_media.media.images import (
     MAX_IMAGE_PIXELS,
     EncodedMedia,
     ImageSettings,
@@ -20,6 +19,7 @@ from choose_media.images import (
     image_size,
     probe_image,
 )
+from tests.support import media_fixtures as mf
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 

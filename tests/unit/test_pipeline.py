@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 
 from choose_media import ChooseMediaResult, ChooseMediaWidget, Errno
 from choose_media.samples import make_photo, make_transparent_png, make_video
-from choose_media.store import TempFileStore
+from tests.support.fake_page import FakePage, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -31,67 +29,42 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-class Browser:
-    """Sends the widget what the front-end would, and keeps its replies."""
-
-    def __init__(self, store_dir: Path, **options: Any) -> None:
-        self.widget = ChooseMediaWidget(store=TempFileStore(store_dir), **options)
-        self.replies: list[dict[str, Any]] = []
-        self.widget.send = lambda content, buffers=None: self.replies.append(content)  # type: ignore[method-assign]
-
-    def msg(self, **content: Any) -> None:
-        buffers = content.pop("buffers", [])
-        self.widget._on_message(self.widget, content, buffers)
-
-    def upload(self, tid: str, path: Path) -> None:
-        data = path.read_bytes()
-        self.msg(kind="begin", id=tid, size=len(data), source="album", name=path.name)
-        self.msg(kind="chunk", id=tid, offset=0, buffers=[memoryview(data)])
-        self.msg(kind="end", id=tid, md5=hashlib.md5(data).hexdigest())
-
-    def files_in_store(self) -> list[Path]:
-        root = self.widget._store.root
-        return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-def _settle(browser: Browser) -> None:
-    deadline = time.monotonic() + 30
-    while browser.widget._processor.pending() and time.monotonic() < deadline:
-        time.sleep(0.02)
+def compressed_output(page: FakePage) -> list[Path]:
+    """Files the pipeline made in the store (beside the received originals in ``.incoming``)."""
+    return [p for p in page.files_in_store() if p.parent == page.widget.store.root]
 
 
 def test_compression_starts_as_soon_as_a_file_arrives(media: dict[str, Path], tmp_path: Path) -> None:
-    b = Browser(tmp_path)
-    b.upload("a", media["photo"])
-    assert "a" in b.widget._processor._jobs  # before Confirm
-    _settle(b)
-    b.msg(kind="confirm", ids=["a"], original=False)
-    f = b.widget.temp_files[0]
+    page = FakePage(store_dir=tmp_path)
+    page.stored(page.upload_file("a", media["photo"], md5=True))
+    # before Confirm, the compressed copy (and its thumbnail) appear in the store
+    wait_until(lambda: len(compressed_output(page)) == 2, what="the background compression's output")
+    result = page.confirm(["a"], original=False)
+    f = page.widget.temp_files[0]
+    assert result["errMsg"] == "chooseMedia:ok"
     assert f.compressed and (f.width, f.height) == (1440, 1920)
+    assert sorted(compressed_output(page)) == sorted([f.path, f.thumb_path])  # the copy made early is the one used
 
 
 def test_original_after_background_compression_is_exact_and_leaves_nothing_behind(
     media: dict[str, Path], tmp_path: Path
 ) -> None:
-    b = Browser(tmp_path)
-    b.upload("a", media["photo"])
-    _settle(b)
-    b.msg(kind="confirm", ids=["a"], original=True)
-    _settle(b)
-    f = b.widget.temp_files[0]
+    page = FakePage(store_dir=tmp_path)
+    page.stored(page.upload_file("a", media["photo"], md5=True))
+    wait_until(lambda: len(compressed_output(page)) == 2, what="the background compression's output")
+    page.confirm(["a"], original=True)
+    f = page.widget.temp_files[0]
     assert f.md5 == hashlib.md5(media["photo"].read_bytes()).hexdigest()
-    assert b.files_in_store() == sorted([f.path, f.thumb_path])
+    wait_until(lambda: page.files_in_store() == sorted([f.path, f.thumb_path]), what="only the result's files")
 
 
 def test_a_removed_file_leaves_nothing_in_the_store(media: dict[str, Path], tmp_path: Path) -> None:
-    b = Browser(tmp_path)
-    b.upload("a", media["photo"])
-    b.msg(kind="remove", id="a")
+    page = FakePage(store_dir=tmp_path)
+    page.stored(page.upload_file("a", media["photo"]))
+    page.send("remove", id="a")
+    assert page.widget.pick.stored == ()
     # background work already running is cleaned up when it ends
-    deadline = time.monotonic() + 30
-    while b.files_in_store() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert b.files_in_store() == []
+    wait_until(lambda: page.files_in_store() == [], 30, "an empty store")
 
 
 def test_a_bad_file_fails_alone_with_its_errno(media: dict[str, Path]) -> None:
@@ -130,9 +103,13 @@ def test_result_object_renders_a_gallery_with_names_escaped(media: dict[str, Pat
 
 
 def test_progress_reaches_one_after_confirm(media: dict[str, Path], tmp_path: Path) -> None:
-    b = Browser(tmp_path, sizeType=["compressed"])
+    page = FakePage(store_dir=tmp_path, sizeType=["compressed"])
     seen: list[float] = []
-    b.widget.observe(lambda c: seen.append(c["new"]), names="progress")
-    b.upload("a", media["video"])
-    b.msg(kind="confirm", ids=["a"], original=False)
-    assert seen and seen[-1] == 1.0 and b.widget.temp_files[0].compressed
+    details: list[dict[str, int]] = []
+    page.widget.observe(lambda c: seen.append(c["new"]), names="progress")
+    page.widget.observe(lambda c: details.append(c["new"]), names="status_detail")
+    page.stored(page.upload_file("a", media["video"]))
+    page.confirm(["a"], original=False)
+    assert seen and seen[-1] == 1.0 and page.widget.temp_files[0].compressed
+    assert {"done": 0, "total": 1} in details and {"done": 1, "total": 1} in details
+    assert page.widget.status == "done" and page.widget.status_detail == {}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import media_fixtures as mf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from choose_media.errors import Errno, MediaError
-from choose_media.sniff import SNIFF_BYTES, Sniffed, sniff_file, sniff_media
+from choose_media.media.sniff import SNIFF_BYTES, Sniffed, sniff_file, sniff_media
+from tests.support import media_fixtures as mf
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 

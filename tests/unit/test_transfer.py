@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from choose_media import Errno
+from choose_media.errors import MediaError
 from choose_media.transfer import IncomingTransfer, TransferError
+from tests.support.fake_page import FakePage
 
 DATA = bytes(range(256)) * 40  # 10240 bytes
 
@@ -75,13 +77,20 @@ def test_md5_mismatch_fails_and_deletes(tmp_path: Path) -> None:
 
 
 def test_empty_and_oversized_files_are_refused_before_any_byte(tmp_path: Path) -> None:
-    with pytest.raises(TransferError) as empty:
+    with pytest.raises(MediaError) as empty:
         new(tmp_path, size=0)
     assert empty.value.errno == Errno.EMPTY_FILE
-    with pytest.raises(TransferError) as big:
-        new(tmp_path, size=1000, max_size=999)
-    assert big.value.errno == Errno.FILE_TOO_LARGE
     assert not (tmp_path / "in.part").exists()
+    # the per-file limit is the pick's admission: a begin over max_file_size is refused, no file is opened
+    page = FakePage(store_dir=tmp_path / "store", max_file_size=999)
+    (refused,) = page.send("begin", id="big", size=1000, source="album", name="big.jpg", mime="")
+    assert refused["kind"] == "error" and refused["id"] == "big" and refused["errno"] == Errno.FILE_TOO_LARGE
+    assert "over the limit of 999 bytes" in refused["errMsg"]
+    assert page.files_in_store() == [] and page.widget.pick.transfers == ()
+    # the chunks already on their way are dropped quietly; at the limit a file is accepted
+    assert page.send("chunk", [DATA[:1000]], id="big", offset=0) == []
+    assert page.send("begin", id="ok", size=999, source="album", name="ok.jpg", mime="").kinds() == ["ack"]
+    assert [(t.id, t.size, t.received) for t in page.widget.pick.transfers] == [("ok", 999, 0)]
 
 
 @pytest.mark.parametrize("size", [-1, "10", None, True, 1.5])

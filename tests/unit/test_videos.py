@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import imageio_ffmpeg
-import media_fixtures as mf
 import pytest
 from PIL import Image
 
 from choose_media.errors import Errno, MediaError
-from choose_media.videos import (
+from choose_media.media.videos import (
     VideoInfo,
     VideoSettings,
     ffmpeg_exe,
@@ -23,6 +22,7 @@ from choose_media.videos import (
     probe_video,
     transcode_video,
 )
+from tests.support import media_fixtures as mf
 
 needs_shared = pytest.mark.skipif(not mf.SHARED_MEDIA.is_dir(), reason="../shared/media is not present")
 

@@ -78,8 +78,10 @@ class Confirmation:
             outcome = None
             failure = fail_result(Errno.UNKNOWN_EXCEPTION, f"{type(exc).__name__}: {exc}")
         with self.lock:
-            if job.cancelled or self._job is not job:
-                return  # Cancel already answered
+            if job.cancelled or self._job is not job:  # Cancel already answered
+                if outcome is not None:  # it came too late to stop the work: throw the work away
+                    self._session.throw_away(outcome.files)
+                return
             self._job = None
             if outcome is None:
                 self._on_failure(failure)

@@ -429,12 +429,16 @@ class PickSession:
                 return
             futures_wait(pending, timeout=PROGRESS_INTERVAL, return_when=FIRST_COMPLETED)
 
-    def _throw_away(self, taken: Sequence[TakenFile], files: Iterable[TempFile]) -> None:
-        """A cancelled pick leaves nothing behind: outputs made, work still running, and the originals."""
+    def throw_away(self, files: Iterable[TempFile]) -> None:
+        """Delete result files nobody will get (their pick was cancelled), thumbnails included."""
         for tf in files:
             self.store.remove(tf.path)
             if tf.thumb_path is not None:
                 self.store.remove(tf.thumb_path)
+
+    def _throw_away(self, taken: Sequence[TakenFile], files: Iterable[TempFile]) -> None:
+        """A cancelled pick leaves nothing behind: outputs made, work still running, and the originals."""
+        self.throw_away(files)
         for t in taken:
             self._processor.discard(t.id)
             self.store.remove(t.media.path)

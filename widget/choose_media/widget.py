@@ -464,6 +464,8 @@ class ChooseMediaWidget(anywidget.AnyWidget):
 
     def _on_confirm(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         """Takes the files now; compresses them on a worker thread, so the comm stays free (Cancel, frames)."""
+        if self.status == "processing":  # the page offers no Confirm then; a second one must not lose the first
+            raise MediaError(Errno.UNKNOWN_ERROR, "the last Confirm is still being processed")
         taken = self._session.take(content.get("ids"))
         self.status = "processing"
         self._confirmation.start(taken, self._compress(bool(content.get("original"))))
