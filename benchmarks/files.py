@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from choose_media.videos import ffmpeg_exe
+from choose_media.media.videos import ffmpeg_exe
 
 MIB = 1024 * 1024
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"

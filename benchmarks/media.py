@@ -1,12 +1,12 @@
 """Case e (issue 4's benchmarks): image compression, nine photos at once, video transcode — no browser.
 
-- One 12 MP JPEG: ``choose_media.images.compress_image`` against the plain Pillow way (open,
+- One 12 MP JPEG: ``choose_media.media.images.compress_image`` against the plain Pillow way (open,
   ``ImageOps.exif_transpose``, LANCZOS resize to the same size, save JPEG q80): time, bytes, SSIM of each
   against the full-size upright original (greyscale, both downscaled to 1000 px wide, Gaussian SSIM
   computed here with numpy).
 - Nine different 12 MP photos: ``compress_image`` on a ``ThreadPoolExecutor`` with one worker per core
   (what the widget's pipeline uses) against one after another.
-- Video: ``choose_media.videos.transcode_video`` against the bare ffmpeg command line with the *same*
+- Video: ``choose_media.media.videos.transcode_video`` against the bare ffmpeg command line with the *same*
   arguments, captured from ``transcode_video``'s own ffmpeg call; realtime factor and output/input size.
 Runs are interleaved (A, B, A, B, ...).
 """
@@ -102,7 +102,7 @@ def _timed(fn: Callable[[], Any], cpu: list[float] | None = None, *, children: b
 
 
 def image_case(work: Path, runs: int, log: Any = print, *, batch: int = 9) -> tuple[list[Measurement], Table]:
-    from choose_media.images import compress_image
+    from choose_media.media.images import compress_image
 
     photo = photo_12mp(work)
     out = Path(tempfile.mkdtemp(prefix="bench-img-", dir=work))
@@ -181,7 +181,7 @@ def image_case(work: Path, runs: int, log: Any = print, *, batch: int = 9) -> tu
 # -- video ----------------------------------------------------------------------------------------------
 def captured_ffmpeg_args(src: Path, work: Path) -> tuple[list[str], Any]:
     """Runs ``transcode_video`` once and returns the ffmpeg argument list it used (and its result)."""
-    import choose_media.videos as videos
+    import choose_media.media.videos as videos
 
     calls: list[list[str]] = []
     real = subprocess.Popen
@@ -211,7 +211,7 @@ def bare_ffmpeg(args: list[str], dest: Path) -> None:
 
 def video_case(work: Path, runs: int, clip_seconds: float, log: Any = print, *,
                shared: bool = True) -> tuple[list[Measurement], Table]:
-    from choose_media.videos import probe_video, transcode_video
+    from choose_media.media.videos import probe_video, transcode_video
 
     inputs = [clip_720p(work, clip_seconds)]
     if shared and COCKATOO.exists():

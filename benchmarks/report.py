@@ -103,7 +103,7 @@ def machine(chromium: str | None = None) -> dict[str, str]:
     except OSError:
         pass
     try:
-        from choose_media.videos import ffmpeg_exe
+        from choose_media.media.videos import ffmpeg_exe
 
         ff = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False).stdout.split()[2]
     except Exception:

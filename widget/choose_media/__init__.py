@@ -10,6 +10,7 @@ from .media.videos import VideoSettings
 from .options import OPTION_TABLE, InvalidParameterError, normalize_options, option_table_markdown
 from .profiles import Profile
 from .result import ChooseMediaResult, FailedFile, TempFile
+from .session import PickState, StoredFileState, TransferState
 from .store import resolve_temp_file_path
 from .widget import ChooseMediaWidget
 
@@ -22,8 +23,11 @@ __all__ = [
     "ImageSettings",
     "InvalidParameterError",
     "OPTION_TABLE",
+    "PickState",
     "Profile",
+    "StoredFileState",
     "TempFile",
+    "TransferState",
     "VideoSettings",
     "__version__",
     "choose_media",

@@ -76,6 +76,7 @@ class TransferState:
     """Where the last resume went on from (0: started over); ``None`` if never resumed."""
 
     def to_message(self) -> dict[str, Any]:
+        """The entry of a ``pending.transfers`` list (what a reloaded page needs to offer a resume)."""
         return {"id": self.id, "name": self.name, "size": self.size, "received": self.received, "source": self.source}
 
 
