@@ -4,7 +4,7 @@
     python -m benchmarks --smoke         # one small case each (about a minute); used by tests/benchmarks
     python -m benchmarks --cases transfer,profile --sizes 50,500 --runs 5
 
-Starts JupyterLab on 127.0.0.1 (``tests/browser/harness.py``'s ``Lab``) and Debian's headless Chromium,
+Starts JupyterLab on 127.0.0.1 (``tests/support/harness.py``'s ``Lab``) and Debian's headless Chromium,
 driven over the DevTools protocol with only the Page and Runtime domains enabled (no Playwright: its
 always-on Network domain slows uploads 2-3x).  Needs the ``bench`` extra (``pip install -e '.[bench]'``)
 and ``/usr/bin/chromium`` (``scripts/setup.sh --browser``).

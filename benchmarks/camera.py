@@ -85,7 +85,7 @@ FRAME_SUBJECTS: tuple[CameraSubject, ...] = (
 )
 
 
-def _open(lab: Lab, browser: Browser, subject: CameraSubject, name: str, m: Measurement, log: Any) -> Any:
+def _open(lab: Lab, browser: Browser | _ProbedBrowser, subject: CameraSubject, name: str, m: Measurement, log: Any) -> Any:
     """The subject's notebook once its camera is ready; None (and ``m.failure`` says why) when it never is."""
     nb = session.open_notebook(lab, browser, name, [subject.cells])
     try:
@@ -113,7 +113,7 @@ def photo_case(lab: Lab, browser: Browser, shots: int, log: Any = print) -> Case
     for subject in PHOTO_SUBJECTS:
         m = Measurement("photo", subject.name, "shutter click → photo in the kernel", "ms")
         ms.append(m)
-        nb = _open(lab, browser, subject, "photo.ipynb", m, log)
+        nb = _open(lab, _ProbedBrowser(browser), subject, "photo.ipynb", m, log)
         if nb is None:
             continue
         try:
@@ -198,15 +198,32 @@ def frames_case(lab: Lab, browser: Browser, seconds: float, runs: int, log: Any 
     return CaseResult("frames", [table], ms)
 
 
-#: choose-media's camera keeps per-photo timings on the page (``cameraDebug().photos``).
-_PHOTO_DEBUG = "(() => { const p = globalThis.__chooseMediaCamera?.photos; return p && p.length ? p[p.length - 1] : null; })()"
+#: The last shot's page-side timings, from the test-side probe (``harness.CAMERA_PROBE_JS``): the click, the JPEG
+#: encoded (``takePhoto`` answered or the canvas ``toBlob`` done), and how the page took it.
+_PHOTO_PROBE = "(() => globalThis.__cmProbe?.lastPhoto() ?? null)()"
+
+
+class _ProbedBrowser:
+    """The browser, whose new tabs run ``harness.CAMERA_PROBE_JS`` before any page script (the shipped
+    bundle has no timing hooks). Only ``new_page`` differs; the tabs are the real browser's."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+
+    def new_page(self, url: str = "about:blank") -> Any:
+        page = self._browser.new_page(url)
+        page.cdp.call("Page.addScriptToEvaluateOnNewDocument", source=session.harness.CAMERA_PROBE_JS)
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
 
 
 def _photo_steps(nb: Any, t0: float, marks: dict[str, float]) -> dict[str, Any] | None:
     """For choose-media: ms from the click to the JPEG encoded in the page, to the transfer's ``begin`` and
     last byte in the kernel, to ``stored``; and how the page took the photo."""
     try:
-        p = session.page(nb).evaluate(_PHOTO_DEBUG)
+        p = session.page(nb).evaluate(_PHOTO_PROBE)
         origin = session.page(nb).evaluate("performance.timeOrigin")
     except Exception:
         return None

@@ -6,7 +6,7 @@ is called without enabling any other domain.
 
 ``Browser.launch()`` starts ``/usr/bin/chromium --headless=new --remote-debugging-port=0`` in a temp profile;
 ``browser.new_page()`` opens a target and connects to it; ``CdpContext`` adapts it to what
-``tests/browser/harness.py``'s ``NotebookSession`` expects from a Playwright context/page.
+``tests/support/harness.py``'s ``NotebookSession`` expects from a Playwright context/page.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,11 +29,8 @@ from typing import Any
 
 import websocket  # websocket-client
 
-_HARNESS = Path(__file__).resolve().parents[1] / "tests" / "browser"
-if str(_HARNESS) not in sys.path:
-    sys.path.insert(0, str(_HARNESS))
-from harness import CHROMIUM  # noqa: E402
-from harness import CHROMIUM_ARGS as _TEST_ARGS  # noqa: E402
+from tests.support.harness import CHROMIUM
+from tests.support.harness import CHROMIUM_ARGS as _TEST_ARGS
 
 #: Flags for every benchmark browser: the test harness's (fake camera included), plus these.
 CHROMIUM_ARGS: tuple[str, ...] = (

@@ -18,9 +18,9 @@ def _ffmpeg(*args: str) -> None:
 
 
 def padded_mp4(folder: Path, size: int) -> Path:
-    """``tests/browser/big_media.py``'s real MP4 padded to ``size`` bytes, made once per folder and size:
+    """``tests/support/big_media.py``'s real MP4 padded to ``size`` bytes, made once per folder and size:
     choose-media recognises and probes it without reading it all, yet every byte has to travel."""
-    from big_media import big_mp4  # tests/browser is on sys.path (see cdp.py)
+    from tests.support.big_media import big_mp4
 
     path = folder / f"padded-{size // MIB}MiB.mp4"
     if path.exists() and path.stat().st_size == size:

@@ -1,4 +1,4 @@
-"""Notebooks for the benchmarks: ``tests/browser/harness.py``'s Lab and NotebookSession on a CDP page.
+"""Notebooks for the benchmarks: ``tests/support/harness.py``'s Lab and NotebookSession on a CDP page.
 
 ``NotebookSession`` only needs ``context.new_page()`` and a few Playwright-like page methods, which
 ``cdp.Page`` provides, so the kernel-side helpers (``run``, ``eval_json``, ``wait_for``) are reused as is.
@@ -7,20 +7,17 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.support import harness
+from tests.support.harness import Lab, NotebookSession  # noqa: F401
+
+from .cdp import Browser, CdpContext, Page
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO / "tests" / "browser") not in sys.path:
-    sys.path.insert(0, str(REPO / "tests" / "browser"))
-
-import harness  # noqa: E402
-from harness import Lab, NotebookSession  # noqa: E402,F401
-
-from .cdp import Browser, CdpContext, Page  # noqa: E402
 
 #: Records every websocket close (code and reason) so a dropped oversized message is seen, not guessed.
 _WS_CLOSE_RECORDER = r"""

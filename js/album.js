@@ -1,10 +1,11 @@
 // The album source: a file chooser and a drop zone. What it takes is filtered by the
 // chooser's `accept` (from mediaType) and by `count`, which the picker enforces.
 
-/** @typedef {import("./widget.js").SourceContext} SourceContext */
-/** @typedef {import("./widget.js").Source} Source */
+/** @typedef {import("./picker/view.js").SourceContext} SourceContext */
+/** @typedef {import("./picker/view.js").Source} Source */
 
 import { h } from "./dom.js";
+import { toKernel } from "./protocol.js";
 
 /** @param {SourceContext} ctx @returns {Source} */
 export function createAlbumSource(ctx) {
@@ -28,8 +29,8 @@ export function createAlbumSource(ctx) {
   let shelfUrls = [];
 
   /** @param {any} msg @param {DataView[]} buffers */
-  const onMessage = (msg, buffers) => {
-    if (msg.kind !== "album_list" || !Array.isArray(msg.items)) return;
+  const onAlbumList = (msg, buffers) => {
+    if (!Array.isArray(msg.items)) return;
     for (const url of shelfUrls) URL.revokeObjectURL(url);
     shelfUrls = [];
     shelfGrid.replaceChildren();
@@ -48,8 +49,8 @@ export function createAlbumSource(ctx) {
     shelfTitle.textContent = t("album.shelf", { n: msg.items.length });
     shelf.hidden = msg.items.length === 0;
   };
-  const stopListening = ctx.onMessage(onMessage);
-  const requestList = () => model.send({ kind: "album_list" });
+  const stopListening = ctx.channel.on("album_list", onAlbumList);
+  const requestList = () => ctx.channel.send(toKernel.albumList());
   refresh.addEventListener("click", requestList);
   requestList();
 

@@ -7,8 +7,9 @@ export const MAX_IN_FLIGHT = 2;
 const ACK_TIMEOUT_MS = 10_000;
 
 /** @typedef {{fps: number, width: number, height: number, format: "rgba"|"jpeg"}} FrameRequest */
-/** @typedef {{kind: "frame", seq: number, timestamp: number, width: number, height: number,
- *   format: "rgba"|"jpeg", dropped: number}} FrameMessage */
+/** What a `frame` message says about its frame (protocol.js builds the message).
+ * @typedef {{seq: number, timestamp: number, width: number, height: number,
+ *   format: "rgba"|"jpeg", dropped: number}} FrameFields */
 
 /** @param {any} value @returns {FrameRequest | null} */
 export function parseFrameRequest(value) {
@@ -29,7 +30,7 @@ export function fitSize(vw, vh, req) {
 
 export class FramePump {
   /**
-   * @param {{video: HTMLVideoElement, send: (msg: FrameMessage, buffers: ArrayBuffer[]) => void,
+   * @param {{video: HTMLVideoElement, send: (msg: FrameFields, buffers: ArrayBuffer[]) => void,
    *   maxInFlight?: number}} opts
    */
   constructor({ video, send, maxInFlight = MAX_IN_FLIGHT }) {
@@ -51,7 +52,6 @@ export class FramePump {
     /** @type {CanvasRenderingContext2D | null} */
     this.ctx2d = null;
     this.canvasFormat = "";
-    this.stats = { sent: 0, dropped: 0, acked: 0 };
   }
 
   get running() {
@@ -75,7 +75,7 @@ export class FramePump {
 
   /** @param {number} seq */
   ack(seq) {
-    if (this.inFlight.delete(seq)) this.stats.acked += 1;
+    this.inFlight.delete(seq);
   }
 
   schedule() {
@@ -97,7 +97,6 @@ export class FramePump {
         // Back-pressure: the kernel has not caught up. Drop this frame; the next one will be fresher.
         this.seq += 1;
         this.droppedSinceSent += 1;
-        this.stats.dropped += 1;
       } else {
         try {
           await this.capture(this.request);
@@ -145,11 +144,10 @@ export class FramePump {
     if (!this.running) return;
     this.inFlight.set(seq, performance.now());
     this.send(
-      { kind: "frame", seq, timestamp, width, height, format: req.format, dropped: this.droppedSinceSent },
+      { seq, timestamp, width, height, format: req.format, dropped: this.droppedSinceSent },
       [buffer],
     );
     this.droppedSinceSent = 0;
-    this.stats.sent += 1;
   }
 
   dispose() {

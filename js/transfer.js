@@ -1,17 +1,27 @@
 // Streams one File to the kernel over the widget's comm: binary chunks, a few in flight,
 // each acknowledged by the kernel, which checks every offset and the length at the end. See docs/design.md (wire protocol).
 
+import { ERRNO } from "./errno.js";
 import { Md5 } from "./md5.js";
+import { toKernel } from "./protocol.js";
 
 /** @typedef {{kind: string, id?: string|null, received?: number, errno?: number, errMsg?: string,
  *   type?: string, size?: number, width?: number|null, height?: number|null, duration?: number|null}} KernelMessage */
 
+/**
+ * A transfer that did not end with `stored`: refused by the kernel (`errMsg` is the kernel's, shown as it is)
+ * or failed here (`reason`: an i18n key, shown in the UI's language; only the kernel writes errMsg texts).
+ */
 export class TransferFailed extends Error {
-  /** @param {string} errMsg @param {number} errno @param {boolean} [interrupted] the kernel keeps what arrived */
-  constructor(errMsg, errno, interrupted = false) {
-    super(errMsg);
-    this.errMsg = errMsg;
+  /**
+   * @param {number} errno @param {{errMsg?: string, reason?: string}} why
+   * @param {boolean} [interrupted] the kernel keeps what arrived: the transfer can be resumed
+   */
+  constructor(errno, why, interrupted = false) {
+    super(why.errMsg ?? why.reason ?? String(errno));
     this.errno = errno;
+    this.errMsg = why.errMsg ?? null;
+    this.reason = why.reason ?? null;
     this.interrupted = interrupted;
   }
 }
@@ -32,14 +42,14 @@ export function newTransferId() {
 
 export class Transfer {
   /**
-   * @param {import("@anywidget/types").AnyModel} model
+   * @param {import("./protocol.js").Channel} channel
    * @param {File} file
    * @param {{chunkSize: number, inFlight: number, source: "album"|"camera",
    *   onProgress: (sent: number, acked: number) => void, resumeId?: string}} opts
    *   `resumeId`: continue a transfer the kernel already has (after a reload or a dropped connection)
    */
-  constructor(model, file, opts) {
-    this.model = model;
+  constructor(channel, file, opts) {
+    this.channel = channel;
     this.file = file;
     this.id = opts.resumeId ?? newTransferId();
     this.resuming = opts.resumeId != null;
@@ -53,9 +63,10 @@ export class Transfer {
     this.waiter = null;
     /** @type {KernelMessage | null} */
     this.failure = null;
+    this.unsubscribe = channel.onTransfer(this.id, (msg) => this.receive(msg));
   }
 
-  /** Called by the view for every kernel message carrying this transfer's id. */
+  /** Called by the channel for every kernel message carrying this transfer's id. */
   /** @param {KernelMessage} msg */
   receive(msg) {
     if (msg.kind === "ack" && typeof msg.received === "number") this.acked = Math.max(this.acked, msg.received);
@@ -79,15 +90,18 @@ export class Transfer {
       this.check();
       if (msg.kind === "stalled") {
         this.waiter = null;
-        throw new TransferFailed("chooseMedia:fail transfer interrupted: no answer from the kernel", 1107008, true);
+        throw new TransferFailed(ERRNO.TRANSFER_INTERRUPTED, { reason: "item.stalled" }, true);
       }
       if (done(msg)) return msg;
     }
   }
 
   check() {
-    if (this.aborted) throw new TransferFailed("chooseMedia:fail transfer aborted", 1107008);
-    if (this.failure) throw new TransferFailed(this.failure.errMsg ?? "chooseMedia:fail", this.failure.errno ?? 100);
+    if (this.aborted) throw new TransferFailed(ERRNO.TRANSFER_INTERRUPTED, { reason: "item.aborted" });
+    if (this.failure) {
+      const { errMsg, errno } = this.failure;
+      throw new TransferFailed(errno ?? ERRNO.UNKNOWN_ERROR, errMsg ? { errMsg } : { reason: "item.refused" });
+    }
   }
 
   /**
@@ -102,18 +116,18 @@ export class Transfer {
     let sent = 0;
     if (this.resuming) {
       // Hash what the kernel says it has; it goes on from there only if its bytes are the same.
-      this.model.send({ kind: "resume_query", id });
+      this.channel.send(toKernel.resumeQuery(id));
       const have = (await this.until((m) => m.kind === "ack")).received ?? 0;
       const md5 = new Md5();
       for (let at = 0; at < have; at += this.chunkSize) {
         md5.update(new Uint8Array(await file.slice(at, Math.min(have, at + this.chunkSize)).arrayBuffer()));
       }
-      this.model.send({ kind: "resume", id, received: have, prefix_md5: md5.hex(), size: file.size });
+      this.channel.send(toKernel.resume(id, file.size, have, md5.hex()));
       const reply = await this.until((m) => m.kind === "ack");
       this.acked = reply.received ?? 0; // 0 when the bytes differed: the kernel started over
       sent = this.acked;
     } else {
-      this.model.send({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source: this.source });
+      this.channel.send(toKernel.begin(id, file, this.source));
     }
     // Read the next chunk while earlier ones are on the wire.
     let next = file.slice(sent, sent + this.chunkSize).arrayBuffer();
@@ -124,11 +138,11 @@ export class Transfer {
       if (end < file.size) next = file.slice(end, end + this.chunkSize).arrayBuffer();
       while (sent - this.acked >= this.inFlight * this.chunkSize) await this.until((m) => m.kind === "ack");
       // A whole ArrayBuffer, never a view: Jupyter's serializer ignores a view's offset.
-      this.model.send({ kind: "chunk", id, offset: sent }, undefined, [buffer]);
+      this.channel.send(toKernel.chunk(id, sent), [buffer]);
       sent = end;
       this.onProgress(sent, this.acked);
     }
-    this.model.send({ kind: "end", id });
+    this.channel.send(toKernel.end(id));
     return this.until((m) => {
       if (m.kind === "ack") this.onProgress(sent, this.acked);
       return m.kind === "stored";
@@ -138,8 +152,13 @@ export class Transfer {
   abort() {
     if (this.aborted) return;
     this.aborted = true;
-    this.model.send({ kind: "remove", id: this.id });
+    this.channel.send(toKernel.remove(this.id));
     this.receive({ kind: "aborted" });
+  }
+
+  /** This transfer's messages are no longer wanted (it was replaced, removed or its view closed). */
+  dispose() {
+    this.unsubscribe();
   }
 }
 
@@ -147,14 +166,14 @@ export class Transfer {
 
 /** Copies a file of the kernel-side album into the pick: no bytes cross the wire. */
 export class AlbumCopy extends Transfer {
-  /** @param {import("@anywidget/types").AnyModel} model @param {AlbumEntry} entry */
-  constructor(model, entry) {
-    super(model, new File([], entry.name), { chunkSize: 0, inFlight: 0, source: "album", onProgress: () => {} });
+  /** @param {import("./protocol.js").Channel} channel @param {AlbumEntry} entry */
+  constructor(channel, entry) {
+    super(channel, new File([], entry.name), { chunkSize: 0, inFlight: 0, source: "album", onProgress: () => {} });
     this.entry = entry;
   }
 
   async run() {
-    this.model.send({ kind: "album_pick", id: this.id, key: this.entry.key });
+    this.channel.send(toKernel.albumPick(this.id, this.entry.key));
     return this.until((m) => m.kind === "stored");
   }
 }

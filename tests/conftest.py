@@ -23,18 +23,15 @@ and the server log tail are written to ``test-artifacts/`` and the console is ad
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent / "browser"
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+from tests.support import harness
+from tests.support.harness import CHROMIUM, CHROMIUM_ARGS, Lab, NotebookSession, save_artifacts
 
-import harness  # noqa: E402
-from harness import CHROMIUM, CHROMIUM_ARGS, Lab, NotebookSession, save_artifacts  # noqa: E402
+HERE = Path(__file__).resolve().parent / "browser"
 
 SESSIONS_KEY = pytest.StashKey[list]()
 

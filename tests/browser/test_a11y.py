@@ -125,11 +125,13 @@ def test_camera_view_by_keyboard_with_no_serious_accessibility_violations(open_n
     first = page.eval_on_selector(".cm-cam-device", "s => s.value")
     page.keyboard.press("ArrowDown")
     page.wait_for_function(
-        "(first) => { const c = document.querySelector('.cm-camera'); return c.dataset.state === 'live'"
-        " && !c.dataset.constraints.includes(first) && document.querySelector('.cm-cam-device').value !== first; }",
-        arg=first,
-        timeout=30_000,
+        "(first) => document.querySelector('.cm-cam-device').value !== first", arg=first, timeout=30_000
     )
+    chosen = page.eval_on_selector(".cm-cam-device", "s => s.value")
+    # The camera opened again, asked for by the chosen id (as the page reports it to the kernel).
+    nb.wait_for(f"w.camera_state.get('state') == 'live' and w.camera_state['constraints']['video'].get('deviceId')"
+                f" == {{'exact': {chosen!r}}}", timeout=30)
+    page.wait_for_selector(".cm-camera[data-state=live]")
     page.wait_for_function(f"() => ({FOCUSED})() === 'cm-cam-device'")
 
     # Recording, started with Space: audited, and the countdown is announced politely in whole seconds.

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from big_media import big_mp4
 
 from choose_media.store import file_md5
+from tests.support.big_media import big_mp4
 
 SHARED_MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
 SHAPE = re.compile(r"^ttfile://temp/[0-9a-f-]{36}-([0-9a-f]{32})\.([a-z0-9]+)$")
@@ -137,6 +137,22 @@ def test_cancel_gives_the_seeds_fail_result_and_leaves_no_files(open_notebook, m
     nb.wait_for("w.result is not None")
     assert nb.eval_json("w.result") == {"errMsg": "chooseMedia:fail cancel", "errno": 1107001}
     assert nb.eval_json("[p.name for p in w.store.root.rglob('*') if p.is_file()]") == []
+
+
+def test_an_empty_file_shows_the_kernels_refusal_and_the_others_go_on(open_notebook, media, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    nb = open_notebook(widget_cell("count=2, sizeType=['original']"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.set_input_files(".cm-input", [str(empty), str(media["photo"])])
+    page.wait_for_selector(".cm-item[data-state=error]", timeout=60_000)
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    refused = page.inner_text(".cm-item[data-state=error]")
+    assert "chooseMedia:fail the file is empty" in refused and "errno 1107011" in refused  # the kernel's own words
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None", timeout=60)
+    assert [e["size"] for e in nb.eval_json("w.result")["tempFiles"]] == [media["photo"].stat().st_size]
 
 
 def test_kernel_side_album_is_offered_and_picked_like_an_upload(open_notebook, media, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ mirrored (only the front camera's preview may be).  Everything is asserted from 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from choose_media.videos import ffmpeg_exe
+from choose_media.media.videos import ffmpeg_exe
+from tests.support.harness import CAMERA_PROBE_JS, InitScriptBrowser
 
 SIZE = (640, 480)
 #: Quadrant colours as the fake camera delivers them (after its YUV 4:2:0 round trip).
@@ -68,8 +68,8 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def camera_browser(launch_browser, camera_file: Path):
-    """Chromium whose (fake, auto-allowed) camera plays ``camera_file``."""
-    return launch_browser([f"--use-file-for-fake-video-capture={camera_file}"])
+    """Chromium whose (fake, auto-allowed) camera plays ``camera_file``; its pages carry ``CAMERA_PROBE_JS``."""
+    return InitScriptBrowser(launch_browser([f"--use-file-for-fake-video-capture={camera_file}"]), CAMERA_PROBE_JS)
 
 
 def widget_cells(options: str, *extra: str) -> list[str]:
@@ -83,10 +83,11 @@ def open_live_camera(open_notebook, browser, options: str, *extra: str):
     return nb
 
 
-LIVE_TRACKS_JS = (
-    "() => (window.__chooseMediaCamera?.opened ?? []).flatMap(s => s.getTracks())"
-    ".filter(t => t.readyState === 'live').map(t => t.kind)"
-)
+#: The kinds of the live tracks of every stream getUserMedia gave this page (camera and microphone).
+LIVE_TRACKS_JS = "() => window.__cmProbe.liveTracks()"
+#: Kernel expression: the constraints the page asked getUserMedia for, once the camera they opened is live (the page
+#: reports them in ``camera_state``; ipywebrtc's WebRTC adapter rewrites them before the browser's own call).
+LIVE_CONSTRAINTS = "w.camera_state.get('state') == 'live' and w.camera_state['constraints']"
 
 
 def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(open_notebook, camera_browser) -> None:
@@ -95,7 +96,7 @@ def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(op
     )
     page = nb.page
     # cameraDevice reaches getUserMedia as facingMode (ideal: any camera if there is no front one).
-    constraints = json.loads(page.get_attribute(".cm-camera", "data-constraints"))
+    constraints = nb.wait_for(LIVE_CONSTRAINTS)
     assert constraints["video"]["facingMode"] == {"ideal": "user"}
     assert constraints["audio"] is False  # image only: no microphone asked for
     state = nb.wait_for("w.camera_state.get('state') == 'live' and w.camera_state")
@@ -109,7 +110,8 @@ def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(op
 
     page.click(".cm-cam-shutter")
     page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)
-    timing = page.evaluate("() => window.__chooseMediaCamera.photos.at(-1)")
+    timing = page.evaluate("() => window.__cmProbe.lastPhoto()")
+    assert timing["pressed"] < timing["encoded"] <= timing["stored"], timing
     page.click(".cm-confirm")
     result = nb.wait_for("w.result")
     assert result["errMsg"] == "chooseMedia:ok"
@@ -126,14 +128,14 @@ def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(op
 def probe_expr(index: int) -> str:
     return (
         "(lambda i: {'codec': i.codec, 'audio': i.has_audio, 'duration': i.duration, 'w': i.width, 'h': i.height})"
-        f"(__import__('choose_media.videos', fromlist=['x']).probe_video(w.temp_files[{index}].path))"
+        f"(__import__('choose_media.media.videos', fromlist=['x']).probe_video(w.temp_files[{index}].path))"
     )
 
 
 def poster_pixels(index: int) -> str:
     """Kernel code: the quadrant pixels of the first frame of video ``index`` (decoded by ffmpeg)."""
     return (
-        "import tempfile, pathlib\nfrom choose_media.videos import poster_frame\nfrom PIL import Image\n"
+        "import tempfile, pathlib\nfrom choose_media.media.videos import poster_frame\nfrom PIL import Image\n"
         "_poster = pathlib.Path(tempfile.mkdtemp()) / 'poster.jpg'\n"
         f"poster_frame(w.temp_files[{index}].path, _poster, max_long_edge=640)\n"
         "_im = Image.open(_poster).convert('RGB')\n"
@@ -145,7 +147,7 @@ def test_video_stops_by_itself_at_max_duration_with_audio_and_a_countdown(open_n
         open_notebook, camera_browser, f"sourceType=['camera'], mediaType=['video'], maxDuration={MAX_DURATION}, sizeType=['original']"
     )
     page = nb.page
-    constraints = json.loads(page.get_attribute(".cm-camera", "data-constraints"))
+    constraints = nb.wait_for(LIVE_CONSTRAINTS)
     assert constraints["video"]["facingMode"] == {"ideal": "environment"}  # cameraDevice defaults to back
     assert constraints["audio"] is False  # the microphone opens only while recording
     assert page.evaluate(LIVE_TRACKS_JS) == ["video"]
@@ -162,7 +164,8 @@ def test_video_stops_by_itself_at_max_duration_with_audio_and_a_countdown(open_n
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=15_000)
     page.wait_for_function(f"() => JSON.stringify(({LIVE_TRACKS_JS})()) === '[\"video\"]'")  # microphone off again
     page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)
-    recording = page.evaluate("() => window.__chooseMediaCamera.recordings.at(-1)")
+    [recording] = page.evaluate("() => window.__cmProbe.recordings")  # one recorder, stopped by itself
+    assert recording["size"] > 0
     assert recording["mimeType"].startswith("video/mp4;codecs=avc1")  # the preferred type
     page.click(".cm-confirm")
     result = nb.wait_for("w.result")
@@ -193,19 +196,6 @@ def test_compressed_camera_video_is_h264_mp4_with_faststart(open_notebook, camer
     assert nb.eval_json(probe_expr(0))["codec"] == "h264"
     head = nb.eval_json("(lambda b: [b.find(b'moov'), b.find(b'mdat')])(w.temp_files[0].read_bytes())")
     assert 0 < head[0] < head[1], "moov must come before mdat (+faststart)"
-
-
-class _InitScriptBrowser:
-    """A browser whose new contexts run ``script`` before any page script (to stage camera situations)."""
-
-    def __init__(self, browser: Any, script: str) -> None:
-        self._browser = browser
-        self._script = script
-
-    def new_context(self, **kw: Any) -> Any:
-        context = self._browser.new_context(**kw)
-        context.add_init_script(self._script)
-        return context
 
 
 #: Two fake cameras, the first facing the world and the second the user (Chromium's fake ones have no
@@ -244,13 +234,11 @@ def test_device_picker_switch_and_stale_answers(open_notebook, launch_browser) -
         ["--use-fake-device-for-media-stream=device-count=2"], drop_args=["--use-fake-device-for-media-stream"]
     )
     nb = open_notebook(
-        widget_cells("sourceType=['camera'], mediaType=['image']"), browser=_InitScriptBrowser(browser, TWO_CAMERAS_JS)
+        widget_cells("sourceType=['camera'], mediaType=['image']"), browser=InitScriptBrowser(browser, CAMERA_PROBE_JS, TWO_CAMERAS_JS)
     )
     page = nb.page
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
-    assert json.loads(page.get_attribute(".cm-camera", "data-constraints"))["video"]["facingMode"] == {
-        "ideal": "environment"
-    }
+    assert nb.wait_for(LIVE_CONSTRAINTS)["video"]["facingMode"] == {"ideal": "environment"}
     page.wait_for_selector(".cm-cam-device:not([hidden])")
     options = page.eval_on_selector_all(".cm-cam-device option", "os => os.map(o => [o.value, o.textContent])")
     assert [label for _, label in options] == ["fake_device_0", "fake_device_1"]
@@ -258,7 +246,7 @@ def test_device_picker_switch_and_stale_answers(open_notebook, launch_browser) -
     assert page.locator(".cm-cam-switch").is_visible()
 
     page.click(".cm-cam-switch")  # back → front: that camera, by id
-    page.wait_for_function(f"() => document.querySelector('.cm-camera').dataset.constraints.includes({front!r})")
+    nb.wait_for(f"({LIVE_CONSTRAINTS})['video'].get('deviceId') == {{'exact': {front!r}}}")
     page.wait_for_selector(".cm-cam-preview[data-mirrored=true]")
     page.wait_for_function(f"() => JSON.stringify(({LIVE_VIDEO_DEVICES_JS})()) === JSON.stringify([{front!r}])")
     nb.wait_for("w.camera_state.get('facing') == 'user'")
@@ -316,7 +304,7 @@ def test_permission_denied_fails_a_camera_only_pick_and_keeps_the_album(open_not
 
 
 def test_insecure_context_is_explained(open_notebook, browser) -> None:
-    staged = _InitScriptBrowser(browser, "Object.defineProperty(window, 'isSecureContext', {get: () => false});")
+    staged = InitScriptBrowser(browser, "Object.defineProperty(window, 'isSecureContext', {get: () => false});")
     nb = open_notebook(PERMISSION_CELLS, browser=staged)
     page = nb.page
     result = nb.wait_for("camera_only.result", timeout=30)
@@ -334,7 +322,7 @@ def test_insecure_context_is_explained(open_notebook, browser) -> None:
 
 
 def test_camera_errors_in_chinese_keep_the_english_errmsg(open_notebook, browser) -> None:
-    staged = _InitScriptBrowser(browser, "Object.defineProperty(window, 'isSecureContext', {get: () => false});")
+    staged = InitScriptBrowser(browser, "Object.defineProperty(window, 'isSecureContext', {get: () => false});")
     nb = open_notebook(
         widget_cells("sourceType=['album', 'camera'], mediaType=['image'], lang='zh-CN'"), browser=staged
     )
@@ -462,9 +450,9 @@ def test_closing_hiding_or_removing_the_view_stops_the_camera(open_notebook, cam
     page.click(".cm-cam-record")
     page.wait_for_selector(".cm-camera[data-state=recording]")
     page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
-    nb.wait_for("[m.type for m in w._received.values()] == ['video']", timeout=30)
+    nb.wait_for("[m.type for m in w.pick.stored] == ['video']", timeout=30)
     # whole: hiding did not cut it short (it ran to maxDuration)
-    assert nb.eval_json("[m.info.duration for m in w._received.values()][0]") >= MAX_DURATION - 2 / FPS
+    assert nb.eval_json("w.pick.stored[0].duration") >= MAX_DURATION - 2 / FPS
     page.wait_for_function(no_live, timeout=10_000)
     page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", panel_id)
     page.wait_for_selector(".cm-camera[data-state=live]", timeout=30_000)
@@ -525,7 +513,9 @@ def test_save_to_album_retake_and_discard(open_notebook, camera_browser) -> None
     page.wait_for_function("() => document.querySelector('.cm-camera').dataset.remaining === '2'")
     page.click(".cm-cam-record")  # stopped by hand before maxDuration
     page.wait_for_function("() => document.querySelectorAll('.cm-item[data-state=stored]').length === 2", timeout=30_000)
-    assert page.evaluate("() => window.__chooseMediaCamera.recordings.length") == 1
+    # Two recorders ran (the discarded one and this one), and only this one's video is in the list.
+    assert len(page.evaluate("() => window.__cmProbe.recordings")) == 2
+    assert page.locator(".cm-item").count() == 2
 
     page.click(".cm-confirm")
     result = nb.wait_for("w.result")
@@ -542,6 +532,14 @@ def test_save_to_album_retake_and_discard(open_notebook, camera_browser) -> None
     ]
     assert nb.eval_json("sorted(os.listdir(album))") == sorted(names)
 
+
+#: How many getUserMedia calls the page made, and whether every preview showed the first call's tracks.
+OWN_REQUESTS_JS = """() => {
+  const p = window.__cmProbe;
+  const first = new Set((p.requests[0]?.stream?.getTracks() ?? []).map(t => t.id));
+  const shown = p.previews.flatMap(s => s.getTracks()).map(t => t.id);
+  return {requests: p.requests.length, preview_is_that_stream: shown.length > 0 && shown.every(id => first.has(id))};
+}"""
 
 IPYWEBRTC_CELLS = [
     (
@@ -561,7 +559,8 @@ def test_ipywebrtc_camera_stream_feeds_preview_photo_video_and_frames(open_noteb
     state = nb.wait_for("w.camera_state.get('state') == 'live' and w.camera_state")
     assert state["source"] == "ipywebrtc" and state["facing"] == "user"
     assert page.get_attribute(".cm-cam-preview", "data-mirrored") == "true"
-    assert page.evaluate("() => window.__chooseMediaCamera.opened.length") == 0  # no camera of our own
+    # No camera of our own: the page made one getUserMedia call (the CameraStream's), and the preview shows it.
+    assert page.evaluate(OWN_REQUESTS_JS) == {"requests": 1, "preview_is_that_stream": True}
     assert page.locator(".cm-cam-device").is_hidden() and page.locator(".cm-cam-switch").is_hidden()
 
     nb.wait_for("len(frames) >= 5")
@@ -578,9 +577,10 @@ def test_ipywebrtc_camera_stream_feeds_preview_photo_video_and_frames(open_noteb
     assert_pattern(nb.eval_json(kernel_pixels("w.temp_files[0].to_pil()", *SIZE)), *SIZE, "ipywebrtc photo")
     assert MAX_DURATION - 1 / FPS <= clip["duration"] <= MAX_DURATION + 1 / FPS
     assert nb.eval_json(probe_expr(1))["audio"] is False  # the CameraStream has no audio
+    assert page.evaluate(OWN_REQUESTS_JS) == {"requests": 1, "preview_is_that_stream": True}  # nor a microphone
 
     # The stream is ipywebrtc's: our view let go of it, and it ends only when its widget closes.
-    borrowed = "() => window.__chooseMediaCamera.borrowed.flatMap(s => s.getTracks()).map(t => t.readyState)"
+    borrowed = "() => [...new Set(window.__cmProbe.previews.flatMap(s => s.getTracks()))].map(t => t.readyState)"
     assert page.evaluate(borrowed) == ["live"]
     nb.run("cs.close()")
     page.wait_for_function(f"() => ({borrowed})().every(s => s === 'ended')", timeout=10_000)

@@ -19,9 +19,10 @@ import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import harness
 import pytest
-from harness import Lab, NotebookSession
+
+from tests.support import harness
+from tests.support.harness import Lab, NotebookSession
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "notebooks" / "demo.ipynb"

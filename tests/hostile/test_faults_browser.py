@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from big_media import big_mp4
 
 from choose_media.store import file_md5
+from tests.support.big_media import big_mp4
 
 STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
 

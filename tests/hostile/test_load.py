@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
-from big_media import big_mp4
 
 from choose_media.store import file_md5
 from tests.support import media_fixtures as fx
+from tests.support.big_media import big_mp4
 
 STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
 

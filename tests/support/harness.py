@@ -391,6 +391,120 @@ _RUN_ALL_JS = r"""
 }
 """
 
+#: Test-side instrumentation of the camera APIs (the shipped bundle has no test hooks): run before any page
+#: script (``add_init_script`` / CDP ``Page.addScriptToEvaluateOnNewDocument``), it records into
+#: ``window.__cmProbe`` what the page asked the browser for and got:
+#:
+#: - ``requests``: every ``getUserMedia`` call, ``{constraints, stream}`` (``stream`` null until it answers; the
+#:   constraints as the browser gets them: ipywebrtc's WebRTC adapter, once loaded, rewrites what a page asks for);
+#:   ``streams``: every stream it answered (camera and microphone), kept so tests can see their tracks end;
+#: - ``previews``: every stream shown in a choose-media camera preview (``.cm-cam-preview``'s ``srcObject``);
+#: - ``recordings``: one per ``MediaRecorder``: ``mimeType``, ``ms`` (start to stop), ``size`` (bytes recorded);
+#: - ``shutters``, ``encodes``, ``stored``: ``performance.now()`` of each shutter click, each photo encode
+#:   (``ImageCapture.takePhoto`` answered, or a canvas ``toBlob``) and each list item turning ``stored``;
+#:   ``lastPhoto()`` reads them as ``{pressed, encoded, stored, method}`` for the last click.
+CAMERA_PROBE_JS = r"""
+(() => {
+  if (window.__cmProbe) return;
+  const probe = (window.__cmProbe = {
+    requests: [], streams: [], previews: [], recordings: [], shutters: [], encodes: [], stored: [],
+    liveTracks() {
+      return this.streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState === "live").map((t) => t.kind);
+    },
+    lastPhoto() {
+      const pressed = this.shutters.at(-1);
+      if (pressed === undefined) return null;
+      const after = this.encodes.filter((e) => e.at >= pressed);
+      const jpeg = after.find((e) => e.type === "image/jpeg");
+      const method = !jpeg ? "" : jpeg.method === "takePhoto" ? "takePhoto" : after[0].method === "takePhoto" ? "takePhoto+jpeg" : "canvas";
+      const encoded = jpeg ? jpeg.at : 0;
+      const stored = jpeg ? this.stored.find((at) => at >= encoded) ?? 0 : 0;
+      return { pressed, encoded, stored, method };
+    },
+  });
+  const media = navigator.mediaDevices;
+  if (media && typeof media.getUserMedia === "function") {
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = async (constraints) => {
+      const request = { constraints: JSON.parse(JSON.stringify(constraints ?? null)), stream: null };
+      probe.requests.push(request);
+      const stream = await getUserMedia(constraints);
+      request.stream = stream;
+      probe.streams.push(stream);
+      return stream;
+    };
+  }
+  const srcObject = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "srcObject");
+  if (srcObject && srcObject.set) {
+    Object.defineProperty(HTMLMediaElement.prototype, "srcObject", {
+      ...srcObject,
+      set(value) {
+        if (value && this.classList && this.classList.contains("cm-cam-preview")) probe.previews.push(value);
+        srcObject.set.call(this, value);
+      },
+    });
+  }
+  if (typeof MediaRecorder === "function") {
+    const NativeRecorder = MediaRecorder;
+    window.MediaRecorder = class extends NativeRecorder {
+      constructor(stream, options) {
+        super(stream, options);
+        const entry = { mimeType: "", ms: 0, size: 0 };
+        probe.recordings.push(entry);
+        let startedAt = 0;
+        this.addEventListener("start", () => { startedAt = performance.now(); entry.mimeType = this.mimeType; });
+        this.addEventListener("dataavailable", (e) => { entry.size += e.data ? e.data.size : 0; });
+        this.addEventListener("stop", () => {
+          entry.ms = performance.now() - startedAt;
+          entry.mimeType = this.mimeType || entry.mimeType;
+        });
+      }
+    };
+  }
+  const ImageCaptureCtor = window.ImageCapture;
+  if (ImageCaptureCtor && ImageCaptureCtor.prototype.takePhoto) {
+    const takePhoto = ImageCaptureCtor.prototype.takePhoto;
+    ImageCaptureCtor.prototype.takePhoto = async function (...args) {
+      const blob = await takePhoto.apply(this, args);
+      probe.encodes.push({ at: performance.now(), method: "takePhoto", type: blob.type });
+      return blob;
+    };
+  }
+  const toBlob = HTMLCanvasElement.prototype.toBlob;
+  HTMLCanvasElement.prototype.toBlob = function (callback, type, quality) {
+    return toBlob.call(this, (blob) => {
+      probe.encodes.push({ at: performance.now(), method: "canvas", type: blob ? blob.type : "" });
+      callback(blob);
+    }, type, quality);
+  };
+  addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest(".cm-cam-shutter")) probe.shutters.push(performance.now());
+  }, true);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target instanceof Element && r.target.classList.contains("cm-item") && r.target.dataset.state === "stored") {
+        probe.stored.push(performance.now());
+      }
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
+})();
+"""
+
+
+class InitScriptBrowser:
+    """A browser whose new contexts run ``scripts`` before any page script (to instrument or stage the page)."""
+
+    def __init__(self, browser: Any, *scripts: str) -> None:
+        self._browser = browser
+        self._scripts = scripts
+
+    def new_context(self, **kw: Any) -> Any:
+        context = self._browser.new_context(**kw)
+        for script in self._scripts:
+            context.add_init_script(script)
+        return context
+
+
 _MARK = "\x1e__harness__"
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from choose_media.videos import ffmpeg_exe
+from choose_media.media.videos import ffmpeg_exe
 
 
 def big_mp4(path: Path, size: int) -> Path:
