@@ -35,6 +35,9 @@ export async function openMicrophone(opened) {
   }
 }
 
+/** A recorder that has not started this long after `start()`, or stopped this long after `stop()`, has failed. */
+export const RECORDER_TIMEOUT_MS = 5000;
+
 /** @param {number} seconds @returns {string} m:ss */
 export function clock(seconds) {
   const s = Math.max(0, Math.ceil(seconds));
@@ -66,21 +69,32 @@ export class VideoRecording {
     this.startedAt = 0;
     this.stopTimer = 0;
     this.tick = 0;
+    /** Ends a recorder that never starts or never stops (seen in WebKitGTK): nothing may hang. */
+    this.watchdog = 0;
+    this.finished = false;
+    /** @type {{onTick: () => void, onLimit: () => void, onStop: () => void, onError: () => void,
+     *   onHang: (phase: "start"|"stop") => void} | null} */
+    this.on = null;
     /** The whole seconds last announced. @type {number | null} */
     this.spoken = null;
   }
 
   /**
    * Starts recording. `onTick` runs ten times a second, `onLimit` at maxDuration, `onStop` when the
-   * recorder has stopped (its data is complete), `onError` when it fails.
-   * @param {{onTick: () => void, onLimit: () => void, onStop: () => void, onError: () => void}} on
+   * recorder has stopped (its data is complete), `onError` when it fails, `onHang` when it did not start
+   * or did not stop within RECORDER_TIMEOUT_MS.
+   * @param {{onTick: () => void, onLimit: () => void, onStop: () => void, onError: () => void,
+   *   onHang: (phase: "start"|"stop") => void}} on
    */
   start(on) {
     const { recorder, max } = this;
+    this.on = on;
+    this.watchdog = window.setTimeout(() => on.onHang("start"), RECORDER_TIMEOUT_MS);
     recorder.addEventListener("dataavailable", (e) => {
       if (e.data && e.data.size) this.chunks.push(e.data);
     });
     recorder.addEventListener("start", () => {
+      clearTimeout(this.watchdog);
       this.startedAt = performance.now();
       // Stop half a frame early: the last frame then ends at maxDuration, not one frame after it.
       if (max !== null) this.stopTimer = window.setTimeout(on.onLimit, max * 1000 - 500 / this.fps);
@@ -89,7 +103,12 @@ export class VideoRecording {
     });
     recorder.addEventListener("stop", on.onStop);
     recorder.addEventListener("error", on.onError);
-    recorder.start();
+    try {
+      recorder.start();
+    } catch {
+      clearTimeout(this.watchdog);
+      queueMicrotask(() => on.onHang("start"));
+    }
   }
 
   get started() {
@@ -131,22 +150,43 @@ export class VideoRecording {
     return whole % 10 === 0 ? { key: "camera.say.elapsed", vars: { time: clock(whole) } } : null;
   }
 
-  /** Asks the recorder to stop (its `stop` event follows). @param {boolean} discard throw the video away */
+  /** Asks the recorder to stop (its `stop` event follows, or `onHang("stop")`). @param {boolean} discard throw the video away */
   halt(discard) {
     this.discard = this.discard || discard;
     this.clearTimers();
-    if (this.recorder.state !== "inactive") this.recorder.stop();
+    if (this.recorder.state === "inactive") {
+      this.on?.onStop(); // it never started: nothing will follow, so finish now
+      return;
+    }
+    const on = this.on;
+    if (on) this.watchdog = window.setTimeout(() => on.onHang("stop"), RECORDER_TIMEOUT_MS);
+    try {
+      this.recorder.stop();
+    } catch {
+      on?.onHang("stop");
+    }
   }
 
   clearTimers() {
     clearTimeout(this.stopTimer);
     clearInterval(this.tick);
+    clearTimeout(this.watchdog);
   }
 
-  /** After the recorder stopped: the microphone goes off; the video, unless discarded or empty. @returns {File | null} */
+  /** Not discarded, yet no bytes: the recorder gave an empty video (or none). */
+  get empty() {
+    return !this.discard && !this.chunks.length;
+  }
+
+  /**
+   * After the recorder stopped (or was given up): the microphone goes off; the video, unless discarded or
+   * empty. Once only: a late `stop` after a hang is ignored. @returns {File | null}
+   */
   finish() {
     this.clearTimers();
     stopTracks(this.microphone); // the microphone is on only while recording
+    if (this.finished) return null;
+    this.finished = true;
     if (this.discard || !this.chunks.length) return null;
     const type = (this.recorder.mimeType || this.mimeType || "video/webm").split(";")[0];
     const ext = type === "video/mp4" ? "mp4" : "webm";

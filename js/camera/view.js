@@ -416,6 +416,7 @@ class CameraView {
       onLimit: () => this.stopRecording(false),
       onStop: () => this.finishRecording(rec),
       onError: () => this.stopRecording(false),
+      onHang: (phase) => this.recordingHung(rec, phase),
     });
     this.setState("recording");
     const badge = rec.badge(0);
@@ -448,14 +449,34 @@ class CameraView {
 
   /** @param {VideoRecording} rec */
   finishRecording(rec) {
+    const repeated = rec.finished;
     const file = rec.finish();
     if (this.recording === rec) {
       this.recording = null;
       if (this.state === "recording") this.setState("live");
     }
+    if (!file && rec.empty && !repeated && !this.disposed) this.recordingFailed("camera.err.record_empty");
     if (!file || this.disposed) return;
     if (this.model.get("status") !== "done") this.capture(file);
     this.update(); // hidden while recording: the camera stops now
+  }
+
+  /** The recorder did not start, or did not stop, in time: give it up, visibly. @param {VideoRecording} rec @param {"start"|"stop"} phase */
+  recordingHung(rec, phase) {
+    if (rec.finished) return;
+    rec.discard = true; // whatever it may still hand over is not a whole video
+    if (this.recording === rec) this.stopRecording(true);
+    rec.finish();
+    if (!this.disposed) this.recordingFailed(phase === "start" ? "camera.err.record_no_start" : "camera.err.record_no_stop");
+  }
+
+  /** A recording gave no video: said in the view (with its errno) and to the kernel; the camera stays usable. @param {string} key */
+  recordingFailed(key) {
+    const error = new CameraError(ERRNO.RECORDING_FAILED, key);
+    const text = this.t("camera.record_failed", { reason: this.explain(error) });
+    this.showProblem(`${text} (errno ${error.errno})`);
+    this.announce(text);
+    this.safeSend(toKernel.cameraError(error.errno, error.detail));
   }
 
   // -- controls and events -------------------------------------------------------------------------

@@ -67,6 +67,17 @@ def test_camera_error_fails_a_camera_only_pick_with_its_errno(tmp_path: Path) ->
     assert w.result == expected and len(calls) == 2
 
 
+def test_a_failed_recording_is_reported_but_never_fails_the_pick(tmp_path: Path) -> None:
+    calls: list[dict[str, Any]] = []
+    page = page_for(tmp_path, sourceType=["camera"], complete=calls.append)
+    w = page.widget
+    page.send("camera_state", state="live", source="getUserMedia")
+    assert page.send("camera_error", errno=1107014, detail="the recording came out empty") == []
+    assert w.camera_error == {"errMsg": "chooseMedia:fail the recording came out empty", "errno": 1107014}
+    # the camera is still live and the user can shoot again: no result, no callback
+    assert w.result is None and w.status == "idle" and calls == [] and w.camera_state["state"] == "live"
+
+
 def test_camera_error_with_the_album_offered_keeps_the_pick_open(tmp_path: Path) -> None:
     page = page_for(tmp_path, sourceType=["album", "camera"])
     w = page.widget

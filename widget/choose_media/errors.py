@@ -31,6 +31,7 @@ class Errno(enum.IntEnum):
     EMPTY_FILE = 1107011
     UNSUPPORTED_CLIENT = 1107012
     STORAGE_FAILED = 1107013
+    RECORDING_FAILED = 1107014
 
 
 #: What each errno means, for docs and for the widget's messages.
@@ -50,6 +51,7 @@ ERRNO_DESCRIPTIONS: dict[Errno, str] = {
     Errno.EMPTY_FILE: "the file is empty",
     Errno.UNSUPPORTED_CLIENT: "chooseMedia is not available on the emulated platform or client version",
     Errno.STORAGE_FAILED: "the kernel could not store the file (for example, the disk is full)",
+    Errno.RECORDING_FAILED: "the browser's recorder gave no video (it recorded nothing, never started or never stopped)",
 }
 
 API_NAME = "chooseMedia"

@@ -21,7 +21,7 @@ import traitlets
 from . import protocol, waiting
 from .album.folder import default_album_dir
 from .album.shelf import AlbumShelf
-from .camera.captures import CameraCaptures, CameraRules
+from .camera.captures import CAMERA_OPEN_ERRNOS, CameraCaptures, CameraRules
 from .camera.frames import FrameCallback, FrameRequest
 from .confirming import Confirmation
 from .errors import ChooseMediaError, Errno, MediaError, fail_message, fail_result
@@ -488,8 +488,11 @@ class ChooseMediaWidget(anywidget.AnyWidget):
 
     def _on_camera_error(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         result = self._camera.report_error(content)
-        # With the camera as the only source and nothing shot yet, the pick cannot go on: fail it, as the
-        # seed's fail callback expects.  With the album offered too, the page says why and the album stays.
+        # A camera that cannot open, as the only source and with nothing shot yet: the pick cannot go on, so it
+        # fails, as the seed's fail callback expects. With the album offered too, the page says why and the
+        # album stays; a failed recording leaves the camera usable.
+        if result["errno"] not in CAMERA_OPEN_ERRNOS:
+            return
         if self.source_type == ["camera"] and self.status != "done" and self._session.empty:
             self._set_result(result)
 

@@ -26,10 +26,13 @@ from ..store import TempFileStore, file_md5
 from .frames import FrameDispatcher
 from .trim import needs_trim, trim_video
 
-__all__ = ["CAMERA_ERRNOS", "CameraCaptures", "CameraRules"]
+__all__ = ["CAMERA_ERRNOS", "CAMERA_OPEN_ERRNOS", "CameraCaptures", "CameraRules"]
 
-#: The errnos a ``camera_error`` message may carry; anything else is reported as CAMERA_UNAVAILABLE.
-CAMERA_ERRNOS: Final = frozenset({Errno.CAMERA_PERMISSION_DENIED, Errno.CAMERA_UNAVAILABLE, Errno.INSECURE_CONTEXT})
+#: The errnos of a camera that could not be opened: with nothing shot, they fail a camera-only pick.
+CAMERA_OPEN_ERRNOS: Final = frozenset({Errno.CAMERA_PERMISSION_DENIED, Errno.CAMERA_UNAVAILABLE, Errno.INSECURE_CONTEXT})
+#: The errnos a ``camera_error`` message may carry; anything else is reported as CAMERA_UNAVAILABLE. A failed
+#: recording leaves the camera usable, so it never fails the pick.
+CAMERA_ERRNOS: Final = CAMERA_OPEN_ERRNOS | {Errno.RECORDING_FAILED}
 _MAX_DETAIL: Final = 400
 _MAX_STATE_JSON: Final = 8192
 
@@ -84,7 +87,8 @@ class CameraCaptures:
         errno = Errno(raw) if raw in CAMERA_ERRNOS else Errno.CAMERA_UNAVAILABLE
         result = fail_result(errno, _bounded_detail(content.get("detail"), ERRNO_DESCRIPTIONS[errno]))
         self.error = result
-        self.state = {"state": "error", "errno": int(errno)}
+        if errno in CAMERA_OPEN_ERRNOS:
+            self.state = {"state": "error", "errno": int(errno)}
         return result
 
     # -- captures in a pick (session.CaptureRules) ------------------------------------------------------
