@@ -27,6 +27,8 @@ export const toKernel = Object.freeze({
   cancel: () => ({ kind: "cancel" }),
   reset: () => ({ kind: "reset" }),
   hello: () => ({ kind: "hello" }),
+  /** The kernel makes the thumbnail of a stored file this page cannot decode. @param {string} id */
+  preview: (id) => ({ kind: "preview", id }),
   /** @param {string} id */
   resumeQuery: (id) => ({ kind: "resume_query", id }),
   /** @param {string} id @param {number} size @param {number} received @param {string} prefixMd5 */
@@ -62,6 +64,7 @@ const ROUTES = Object.freeze({
   album_list: "kind",
   pending: "kind",
   frame_ack: "kind",
+  preview: "kind",
 });
 
 for (const kind of Object.keys(KERNEL_TO_BROWSER)) {

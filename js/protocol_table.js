@@ -16,6 +16,7 @@ export const BROWSER_TO_KERNEL = Object.freeze({
   resume: Object.freeze(["id", "size", "received", "prefix_md5"]),
   ping: Object.freeze([]),
   frame: Object.freeze(["seq", "timestamp", "width", "height", "format", "dropped"]),
+  preview: Object.freeze(["id"]),
   camera_state: Object.freeze(["state", "source", "constraints", "settings", "label", "facing", "mirrored", "audio", "devices"]),
   camera_error: Object.freeze(["errno", "detail"]),
 });
@@ -28,4 +29,5 @@ export const KERNEL_TO_BROWSER = Object.freeze({
   album_list: Object.freeze(["items"]),
   pending: Object.freeze(["transfers", "stored"]),
   frame_ack: Object.freeze(["seq"]),
+  preview: Object.freeze(["id"]),
 });

@@ -17,8 +17,10 @@ import { PickList } from "./items.js";
  * @typedef {{el: HTMLElement, sync: () => void, dispose: () => void}} Source
  * @typedef {(ctx: SourceContext) => Source} SourceFactory
  */
-/** One item's row. @typedef {{li: HTMLLIElement, bar: HTMLProgressElement, detail: HTMLElement, thumb: HTMLElement,
- *   retry: HTMLButtonElement, url: string, file: File, showThumb: () => void}} Row */
+/** One item's row. `broken`: the page could not decode its thumbnail; `previewUrl`: the kernel's instead.
+ * @typedef {{li: HTMLLIElement, bar: HTMLProgressElement, detail: HTMLElement, thumb: HTMLElement,
+ *   retry: HTMLButtonElement, url: string, file: File, showThumb: () => void, broken: boolean,
+ *   previewAsked: boolean, previewUrl: string}} Row */
 
 const OPTION_TRAITS = ["count", "size_type", "media_type", "accept", "source_type"];
 const STATE_TRAITS = ["status", "progress", "status_detail", "result"];
@@ -40,7 +42,10 @@ export class PickerView {
       removed: (item) => this.removeRow(item),
       changed: (item) => this.showState(item),
       progress: (item) => this.showProgress(item),
-      sent: (item) => this.rows.get(item)?.showThumb(),
+      sent: (item) => {
+        this.rows.get(item)?.showThumb();
+        this.askForPreview(item);
+      },
       summary: () => this.syncState(),
     });
     this.notice = h("div", { class: "cm-notice", role: "status", "aria-live": "polite" });
@@ -98,6 +103,7 @@ export class PickerView {
       this.awaitingPending = false;
       if (this.list.items.length === 0) this.list.adoptPending(msg);
     });
+    const offPreview = this.channel.on("preview", (msg, buffers) => this.showPreview(msg.id, buffers[0]));
     const offError = this.channel.on("error", (msg) => {
       this.notice.textContent = `${msg.errMsg} (errno ${msg.errno})`;
     });
@@ -109,6 +115,7 @@ export class PickerView {
     for (const name of STATE_TRAITS) model.on(`change:${name}`, onState);
     return () => {
       offPending();
+      offPreview();
       offError();
       for (const name of OPTION_TRAITS) model.off(`change:${name}`, onOptions);
       for (const name of STATE_TRAITS) model.off(`change:${name}`, onState);
@@ -208,6 +215,7 @@ export class PickerView {
     if (!row) return;
     this.rows.delete(item);
     URL.revokeObjectURL(row.url);
+    if (row.previewUrl) URL.revokeObjectURL(row.previewUrl);
     row.li.remove();
   }
 
@@ -233,7 +241,12 @@ export class PickerView {
       remove,
     ]);
     /** @type {Row} */
-    const row = { li, bar, detail, thumb, retry, url, file, showThumb };
+    const row = { li, bar, detail, thumb, retry, url, file, showThumb, broken: false, previewAsked: false, previewUrl: "" };
+    thumb.addEventListener("error", () => {
+      row.broken = true;
+      thumb.classList.add("cm-thumb-broken");
+      this.askForPreview(item);
+    });
     remove.addEventListener("click", () => this.list.remove(item));
     retry.addEventListener("click", () => this.list.resume(item, item.file));
     return row;
@@ -304,6 +317,30 @@ export class PickerView {
     return !this.list.closed && this.list.items.length > 0 && this.model.get("status") !== "done";
   }
 
+  /**
+   * A thumbnail this page could not decode (HEIF, TIFF, a video codec it lacks) is made by the kernel, once
+   * the file is stored there: only the small JPEG comes back. @param {PickItem} item
+   */
+  askForPreview(item) {
+    const row = this.rows.get(item);
+    if (!row || !row.broken || row.previewAsked || item.state !== "stored" || this.list.closed) return;
+    row.previewAsked = true;
+    this.channel.send(toKernel.preview(item.transfer.id));
+  }
+
+  /** @param {string} id @param {DataView | undefined} jpeg none: the kernel could not make one either */
+  showPreview(id, jpeg) {
+    const item = this.list.items.find((it) => it.transfer.id === id);
+    const row = item && this.rows.get(item);
+    if (!row || !jpeg) return;
+    const url = URL.createObjectURL(new Blob([new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength).slice()], { type: "image/jpeg" }));
+    if (row.previewUrl) URL.revokeObjectURL(row.previewUrl);
+    row.previewUrl = url;
+    if (row.thumb instanceof HTMLVideoElement) row.thumb.poster = url;
+    else /** @type {HTMLImageElement} */ (row.thumb).src = url;
+    row.thumb.classList.remove("cm-thumb-broken");
+  }
+
   dispose() {
     this.album.dispose();
     this.camera.dispose();
@@ -320,7 +357,6 @@ export class PickerView {
 function makeThumb(file, url, currentUrl) {
   if (!file.type.startsWith("video/")) {
     const img = h("img", { class: "cm-thumb", alt: "", src: url });
-    img.addEventListener("error", () => img.classList.add("cm-thumb-broken"), { once: true });
     return { thumb: img, showThumb: () => {} };
   }
   const video = h("video", { class: "cm-thumb", muted: "", preload: "metadata", "aria-hidden": "true" });

@@ -229,3 +229,15 @@ def test_buffers_as_bytes_work_like_memoryviews(small: list[Path], tmp_path: Pat
         assert [f.name for f in page.widget.temp_files] == [p.name for p in small[:2]]
     assert results[0]["errMsg"] == results[1]["errMsg"] == "chooseMedia:ok"
     assert entries(results[0]) == entries(results[1])
+
+
+def test_the_kernel_makes_a_thumbnail_the_page_cannot_decode(small: list[Path], tmp_path: Path) -> None:
+    page = FakePage(store_dir=tmp_path / "store")
+    page.stored(page.upload_file("photo", small[0]))
+    replies = page.send("preview", id="photo")
+    assert replies == [{"kind": "preview", "id": "photo"}]
+    with Image.open(io.BytesIO(bytes(page.reply_buffers[-1][0]))) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) == 160
+    # an id that holds no stored file gets an answer without a picture, and the pick is untouched
+    assert page.send("preview", id="nothing") == [{"kind": "preview", "id": "nothing"}] and page.reply_buffers[-1] == []
+    assert [s.id for s in page.widget.pick.stored] == ["photo"]

@@ -64,6 +64,9 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
     _m("frame", "browser", "seq timestamp width height format dropped", "one encoded frame",
        "a live camera frame for `on_frame` (answered with `frame_ack`; at most two in flight); `dropped`: "
        "frames the page skipped since the last one it sent"),
+    _m("preview", "browser", "id", "–",
+       "the page cannot show this stored file's thumbnail itself (HEIF, TIFF, a video codec it lacks): the "
+       "kernel makes one"),
     _m("camera_state", "browser",
        "state source constraints settings label facing mirrored audio devices", "–",
        "what the camera is doing (kept as `w.camera_state`)"),
@@ -80,6 +83,8 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
     _m("pending", "kernel", "transfers stored", "–",
        "answer to `hello`: unfinished transfers (resumable) and files already stored (each like `stored`)"),
     _m("frame_ack", "kernel", "seq", "–", "the frame reached `on_frame`; the browser may send the next"),
+    _m("preview", "kernel", "id", "one JPEG (none when it could not be made)",
+       "the kernel's thumbnail of a stored file, answering `preview`"),
 )
 
 BROWSER_KINDS: Final = frozenset(m.kind for m in MESSAGES if m.sender == "browser")
@@ -125,6 +130,10 @@ def pending(transfers: list[dict[str, Any]], stored_files: list[dict[str, Any]])
 
 def frame_ack(seq: int) -> dict[str, Any]:
     return _message("frame_ack", seq=seq)
+
+
+def preview(transfer_id: str) -> dict[str, Any]:
+    return _message("preview", id=transfer_id)
 
 
 # -- docs and the page -----------------------------------------------------------------------------------

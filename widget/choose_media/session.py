@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import wait as futures_wait
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from .errors import Errno, MediaError, fail_message
 from .media.pipeline import MediaProcessor, PipelineSettings, ReceivedMedia, keep_original, recognise
+from .media.previews import write_preview
 from .result import FailedFile, TempFile
 from .rules import check_count, check_file_size, check_pick_size
 from .store import TempFileStore
@@ -31,6 +33,8 @@ _MAX_NAME = 255
 LOCAL_SOURCE = "local"
 #: Sources whose files ``count`` limits: the seed says the camera is not limited by it.
 COUNTED_SOURCES = frozenset({"album", LOCAL_SOURCE})
+#: Long edge, in pixels, of a thumbnail the kernel makes for the page (``preview``).
+PREVIEW_LONG_EDGE = 160
 #: Seconds between two progress reports while a pick is processed.
 PROGRESS_INTERVAL = 0.25
 
@@ -277,6 +281,21 @@ class PickSession:
         media = self._captures.received(source, media)
         self._received[tid] = media
         return self._stored_state(tid, media)
+
+    def preview(self, tid: str, long_edge: int = PREVIEW_LONG_EDGE) -> bytes | None:
+        """A small JPEG of a stored file, for a page that cannot decode it; ``None`` when none can be made."""
+        with self._lock:
+            media = self._received.get(tid)
+        if media is None:
+            return None
+        dest = self.store.work_dir / f"preview-{uuid.uuid4().hex}.jpg"
+        try:
+            write_preview(media.path, media.type, dest, long_edge)
+            return dest.read_bytes()
+        except Exception:  # a preview is a nicety: the file itself is fine
+            return None
+        finally:
+            dest.unlink(missing_ok=True)
 
     def precompress(self, tid: str) -> None:
         """Start compressing a file that arrived, on all cores, before Confirm (most likely wanted)."""

@@ -155,6 +155,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):
             "cancel": self._on_cancel, "reset": self._on_reset, "hello": self._on_hello,
             "resume_query": self._on_resume_query, "resume": self._on_resume, "ping": self._on_ping,
             "frame": self._on_frame, "camera_state": self._on_camera_state, "camera_error": self._on_camera_error,
+            "preview": self._on_preview,
         }
         self.on_msg(self._on_message)
 
@@ -447,6 +448,11 @@ class ChooseMediaWidget(anywidget.AnyWidget):
         """A view (re)appeared, e.g. after a page reload: tell it what the kernel already holds."""
         state = self._session.state()
         self.send(protocol.pending([t.to_message() for t in state.transfers], [s.to_message() for s in state.stored]))
+
+    def _on_preview(self, content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        thumb = self._session.preview(tid)
+        self.send(protocol.preview(tid), [thumb] if thumb is not None else [])
 
     def _on_ping(self, _content: dict[str, Any], _buffers: Sequence[memoryview]) -> None:
         """Nothing to do: the view only needs this kernel's status messages, which carry its session id."""
