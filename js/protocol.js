@@ -65,6 +65,7 @@ const ROUTES = Object.freeze({
   pending: "kind",
   frame_ack: "kind",
   preview: "kind",
+  clear: "kind",
 });
 
 for (const kind of Object.keys(KERNEL_TO_BROWSER)) {

@@ -29,5 +29,6 @@ export const KERNEL_TO_BROWSER = Object.freeze({
   album_list: Object.freeze(["items"]),
   pending: Object.freeze(["transfers", "stored"]),
   frame_ack: Object.freeze(["seq"]),
+  clear: Object.freeze([]),
   preview: Object.freeze(["id"]),
 });

@@ -104,6 +104,7 @@ export class PickerView {
       if (this.list.items.length === 0) this.list.adoptPending(msg);
     });
     const offPreview = this.channel.on("preview", (msg, buffers) => this.showPreview(msg.id, buffers[0]));
+    const offClear = this.channel.on("clear", () => this.clearFromKernel());
     const offError = this.channel.on("error", (msg) => {
       this.notice.textContent = `${msg.errMsg} (errno ${msg.errno})`;
     });
@@ -116,6 +117,7 @@ export class PickerView {
     return () => {
       offPending();
       offPreview();
+      offClear();
       offError();
       for (const name of OPTION_TRAITS) model.off(`change:${name}`, onOptions);
       for (const name of STATE_TRAITS) model.off(`change:${name}`, onState);
@@ -131,6 +133,13 @@ export class PickerView {
   cancelPick() {
     this.list.abortAll();
     this.channel.send(toKernel.cancel());
+  }
+
+  /** `w.clear()`: the kernel already forgot the files; the list empties (what is still sending stops). */
+  clearFromKernel() {
+    this.list.abortAll();
+    this.notice.textContent = "";
+    this.syncState();
   }
 
   pickAgain() {

@@ -174,3 +174,19 @@ def test_kernel_side_album_is_offered_and_picked_like_an_upload(open_notebook, m
     assert len(entries) == 1 and entries[0]["type"] == "image"
     assert SHAPE.match(entries[0]["tempFilePath"]).group(1) == md5(media["photo"])
     assert (album / "IMG_1.jpg").exists(), "picking from the album never moves the album's file"
+
+
+def test_clear_from_python_empties_the_list_and_the_same_file_can_be_chosen_again(open_notebook, media) -> None:
+    nb = open_notebook(widget_cell("count=3, sizeType=['original']"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.set_input_files(".cm-input", [str(media["photo"]), str(media["alpha"])])
+    page.wait_for_function(ALL_STORED, arg=2, timeout=60_000)
+    nb.run("w.clear()")
+    page.wait_for_function("() => document.querySelectorAll('.cm-item').length === 0", timeout=30_000)
+    assert nb.eval_json("(len(w.pick.stored), w.result)") == [0, None]
+    page.set_input_files(".cm-input", [str(media["photo"])])  # ipywidgets #2653: the same file again
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    page.click(".cm-confirm")
+    nb.wait_for("w.result is not None", timeout=60)
+    assert [e["size"] for e in nb.eval_json("w.result")["tempFiles"]] == [media["photo"].stat().st_size]

@@ -241,3 +241,24 @@ def test_the_kernel_makes_a_thumbnail_the_page_cannot_decode(small: list[Path], 
     # an id that holds no stored file gets an answer without a picture, and the pick is untouched
     assert page.send("preview", id="nothing") == [{"kind": "preview", "id": "nothing"}] and page.reply_buffers[-1] == []
     assert [s.id for s in page.widget.pick.stored] == ["photo"]
+
+
+def test_clear_empties_the_pick_here_and_in_the_page_and_the_same_file_can_come_again(
+    small: list[Path], tmp_path: Path
+) -> None:
+    page = FakePage(store_dir=tmp_path / "store", sizeType=["original"])
+    w = page.widget
+    page.stored(page.upload_file("a", small[0]))
+    data = small[1].read_bytes()
+    page.send("begin", id="half", size=len(data), source="album", name="level.jpg")
+    page.send("chunk", [data[:1000]], id="half", offset=0)
+    assert len(w.pick.stored) == 1 and len(w.pick.transfers) == 1
+    w.clear()
+    assert page.replies[-1] == {"kind": "clear"}
+    assert w.pick.transfers == () and w.pick.stored == () and w.result is None and w.status == "idle"
+    assert [p for p in page.files_in_store()] == []
+    assert page.send("chunk", [data[1000:2000]], id="half", offset=1000) == []  # late bytes: dropped quietly
+    # the same file again, under the same id too, is a new file of the new pick
+    page.stored(page.upload_file("a", small[0]))
+    result = page.confirm(["a"])
+    assert result["errMsg"] == "chooseMedia:ok" and [e["size"] for e in result["tempFiles"]] == [small[0].stat().st_size]

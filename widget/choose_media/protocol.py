@@ -83,6 +83,7 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
     _m("pending", "kernel", "transfers stored", "–",
        "answer to `hello`: unfinished transfers (resumable) and files already stored (each like `stored`)"),
     _m("frame_ack", "kernel", "seq", "–", "the frame reached `on_frame`; the browser may send the next"),
+    _m("clear", "kernel", "", "–", "the pick was emptied from Python (`w.clear()`): the page empties its list"),
     _m("preview", "kernel", "id", "one JPEG (none when it could not be made)",
        "the kernel's thumbnail of a stored file, answering `preview`"),
 )
@@ -130,6 +131,10 @@ def pending(transfers: list[dict[str, Any]], stored_files: list[dict[str, Any]])
 
 def frame_ack(seq: int) -> dict[str, Any]:
     return _message("frame_ack", seq=seq)
+
+
+def clear() -> dict[str, Any]:
+    return _message("clear")
 
 
 def preview(transfer_id: str) -> dict[str, Any]:

@@ -349,10 +349,10 @@ class PickSession:
             self.store.remove(media.path)
 
     def reset(self) -> None:
-        """Forget every file of the pick (their bytes are deleted)."""
+        """Forget every file of the pick (their bytes are deleted; chunks still on their way are dropped quietly)."""
         with self._lock:
             for tid in [*self._transfers, *self._received]:
-                self._drop(tid)
+                self.refuse(tid)
             self._sources.clear()
 
     # -- finishing -------------------------------------------------------------------------------------

@@ -246,6 +246,12 @@ class ChooseMediaWidget(anywidget.AnyWidget):
         files, failed = self._session.pick_local_files(sources, self._compress(original), self._show_progress)
         return self._conclude(files, failed)
 
+    def clear(self) -> None:
+        """Empty the pick, here and in the page: files arriving or arrived are dropped, the result is forgotten
+        (a Confirm still being processed is cancelled). The same files can then be chosen again."""
+        self._reset_pick()
+        self.send(protocol.clear())
+
     async def wait_async(self, timeout: float | None = None) -> dict[str, Any]:
         """Wait (without blocking the kernel) until the user confirms or cancels.
 
