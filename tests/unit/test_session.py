@@ -15,7 +15,7 @@ from PIL import Image
 
 from choose_media import ChooseMediaWidget
 from choose_media.camera.frames import Frame
-from choose_media.media.pipeline import shared_executor
+from choose_media.media.pipeline import COMPRESSION_WORKERS, shared_executor
 from choose_media.samples import make_photo, make_video
 from choose_media.session import StoredFileState, TransferState
 from tests.support.fake_page import FakePage, wait_until
@@ -87,7 +87,7 @@ def wait_for_the_pipeline() -> None:
     """Until every compression queued so far has ended (and its clean-up ran): one task per worker of the
     shared pool, each waiting for all the others, can only run once the tasks before them are done."""
     pool = shared_executor()
-    workers = pool._max_workers  # the pool's size (the stdlib keeps it there), to fill every worker
+    workers = COMPRESSION_WORKERS  # one task for every worker of the pool
     barrier = threading.Barrier(workers)
     for job in [pool.submit(barrier.wait, 60) for _ in range(workers)]:
         job.result(timeout=120)

@@ -89,7 +89,6 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
 )
 
 BROWSER_KINDS: Final = frozenset(m.kind for m in MESSAGES if m.sender == "browser")
-KERNEL_KINDS: Final = frozenset(m.kind for m in MESSAGES if m.sender == "kernel")
 _BY_KEY: Final = {(m.sender, m.kind): m for m in MESSAGES}
 
 

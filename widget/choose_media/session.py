@@ -160,7 +160,6 @@ class PickSession:
         self, store: TempFileStore, settings: PipelineSettings, rules: Callable[[], PickRules], captures: CaptureRules
     ) -> None:
         self.store = store
-        self.settings = settings
         self._rules = rules
         self._captures = captures
         self._processor = MediaProcessor(store, settings)

@@ -209,6 +209,8 @@ class MediaProcessor:
             self.store.remove(tf.thumb_path)
 
 
+#: Workers of the shared compression pool: one per core.
+COMPRESSION_WORKERS = os.cpu_count() or 2
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -216,5 +218,5 @@ def shared_executor() -> ThreadPoolExecutor:
     """One pool per kernel, a worker per core: Pillow's codecs release the GIL, ffmpeg is a process."""
     global _executor
     if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="choose-media")
+        _executor = ThreadPoolExecutor(max_workers=COMPRESSION_WORKERS, thread_name_prefix="choose-media")
     return _executor
