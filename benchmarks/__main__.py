@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .report import CaseResult, Measurement, Table, machine, render, to_json
 
-ALL_CASES = ("transfer", "photo", "frames", "load", "media", "profile")
+DEFAULT_SIZES = (0.25, 1, 4, 16, 50, 500)  # MiB: photos to long videos
+ALL_CASES = ("transfer", "pick", "photo", "frames", "load", "media", "profile")
 HERE = Path(__file__).resolve().parent
 
 
@@ -39,7 +40,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=None, help="runs per case (default 3; smoke 1)")
     p.add_argument("--cases", default=None, help=f"comma-separated, from {','.join(ALL_CASES)} (default: all; "
                                                  "smoke: all but profile)")
-    p.add_argument("--sizes", default=None, help="transfer sizes in MiB (default 1,50,500; smoke 1)")
+    p.add_argument("--sizes", default=None, help="transfer sizes in MiB, e.g. 0.25 for 256 KiB (default 0.25,1,4,16,50,500; smoke 1)")
     p.add_argument("--profile-sizes", default="1,50", help="file sizes of the profile case, MiB (default 1,50)")
     p.add_argument("--out", type=Path, default=None,
                    help="markdown results (default benchmarks/results.md; smoke: a temp file)")
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(cases) - set(ALL_CASES)
     if unknown:
         raise SystemExit(f"unknown case(s): {', '.join(sorted(unknown))}; choose from {', '.join(ALL_CASES)}")
-    sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else ([1] if smoke else [1, 50, 500])
+    sizes = [float(s) for s in a.sizes.split(",")] if a.sizes else ([1] if smoke else list(DEFAULT_SIZES))
     out = a.out or (Path(tempfile.mkdtemp(prefix="choose-media-bench-smoke-")) / "results.md" if smoke
                     else HERE / "results.md")
     work = a.work or Path(tempfile.mkdtemp(prefix="choose-media-bench-work-"))
@@ -95,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[bench] {chromium}; JupyterLab at {lab.url}")
         jobs: dict[str, Callable[[], CaseResult]] = {}
         if browser is not None and lab is not None:
-            from . import camera, load, profile, transfer
+            from . import camera, load, pick, profile, transfer
 
             jobs = {
                 "transfer": lambda: transfer.run_case(lab, browser, work, sizes, runs, log),
+                "pick": lambda: pick.run_case(lab, browser, work, runs, log, smoke=smoke),
                 "photo": lambda: camera.photo_case(lab, browser, max(runs, 1) if smoke else max(runs, 5), log),
                 "frames": lambda: camera.frames_case(lab, browser, 1.5 if smoke else 5.0, runs, log),
                 "load": lambda: load.run_case(lab, browser, runs, log, shared=smoke),

@@ -25,6 +25,39 @@ def process_seconds(pid: int) -> float:
     return s[1] if s else 0.0
 
 
+def tree_pids(root: int) -> list[int]:
+    """``root`` and every live descendant."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            st = _stat(int(entry.name))
+            if st:
+                children.setdefault(st[0], []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def pids_seconds(pids: list[int]) -> float:
+    """CPU seconds of these processes (those still alive), to the nanosecond: the sum of each thread's
+    ``schedstat`` run time (``/proc/<pid>/stat`` counts in 10 ms ticks, too coarse for one small file)."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total / 1e9
+
+
 def tree_seconds(root: int) -> float:
     """CPU seconds of ``root`` and every live descendant (e.g. Chromium's renderer, GPU and network processes).
 

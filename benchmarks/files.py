@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from choose_media.media.videos import ffmpeg_exe
 
@@ -11,6 +12,15 @@ MIB = 1024 * 1024
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 ROMMEL = SHARED_MEDIA / "images" / "rommel.jpg"
 COCKATOO = SHARED_MEDIA / "videos" / "cockatoo.mp4"
+
+
+def size_label(mib: float) -> str:
+    """``0.25`` → ``256 KiB``, ``4`` → ``4 MiB``, ``2048`` → ``2 GiB``."""
+    if mib < 1:
+        return f"{mib * 1024:g} KiB"
+    if mib >= 1024 and mib % 1024 == 0:
+        return f"{mib / 1024:g} GiB"
+    return f"{mib:g} MiB"
 
 
 def _ffmpeg(*args: str) -> None:
@@ -22,14 +32,14 @@ def padded_mp4(folder: Path, size: int) -> Path:
     choose-media recognises and probes it without reading it all, yet every byte has to travel."""
     from tests.support.big_media import big_mp4
 
-    path = folder / f"padded-{size // MIB}MiB.mp4"
+    path = folder / f"padded-{size}.mp4"
     if path.exists() and path.stat().st_size == size:
         return path
     return big_mp4(path, size)
 
 
 def photo_12mp(folder: Path, *, variant: int = 0) -> Path:
-    """A 4000x3000 (12 MP) JPEG, q92, stored sideways with EXIF orientation 6 (as phones do).
+    """A 4000x3000 (12 MP) JPEG, q92, with film grain (3-5 MB), stored sideways with EXIF orientation 6 (as phones do).
 
     Upscaled from ``shared/media/images/rommel.jpg`` (a real 3072x2304 photo with orientation 6), or a
     synthesised photo-like picture when the shared media are missing.  ``variant`` shifts the crop and
@@ -59,8 +69,20 @@ def photo_12mp(folder: Path, *, variant: int = 0) -> Path:
     im = im.crop((dx, dy, w - 64 + dx, h - 48 + dy)).resize((4000, 3000), Image.Resampling.BICUBIC)
     if variant:
         im = ImageEnhance.Brightness(im).enhance(1 + 0.02 * (variant - 4))
+    im = _grain(im, seed=variant)
     im.save(path, "JPEG", quality=92, exif=exif.tobytes())
     return path
+
+
+def _grain(im: Any, seed: int) -> Any:
+    """Sensor-like noise: what makes a real 12 MP phone JPEG 3-5 MB where a smooth upscale is under 2 MB."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    pixels = np.asarray(im, dtype=np.int16)
+    noise = rng.normal(0, 5, size=pixels.shape[:2] + (1,)).astype(np.int16)
+    return Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
 
 
 def clip_720p(folder: Path, seconds: float = 10.0) -> Path:

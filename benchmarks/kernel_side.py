@@ -19,6 +19,9 @@ import anywidget
 import traitlets
 
 MARKS: dict[str, float] = {}
+#: CPU seconds (kernel, and each role given to ``arm``) when each mark was made
+CPU_AT: dict[str, dict[str, float]] = {}
+_WATCH: dict[str, list[int]] = {}
 COUNTS: dict[str, int] = {}
 INFO: dict[str, Any] = {}
 #: (what, start, seconds) of each handled chunk, for profiling
@@ -51,8 +54,11 @@ def peak_rss_kib() -> int:
     return hwm if hwm is not None else max_rss_kib()
 
 
-def arm() -> float:
+def arm(watch: dict[str, list[int]] | None = None) -> float:
     """Forget earlier marks and take the peak-memory baseline; returns the kernel's clock.
+
+    ``watch``: processes (by role, e.g. ``{"browser": [...], "server": [...]}``) whose CPU seconds each mark
+    also records, so CPU is read at the moment a clock stops, not when the driver next polls.
 
     The peak RSS is first reset to the current RSS (Linux: ``5`` into ``/proc/self/clear_refs``) and read
     back as ``VmHWM``, so the growth measured is this run's, not the peak of importing the widgets.  (Plain
@@ -62,6 +68,10 @@ def arm() -> float:
     global _base_rss_kib, _peak_reset, _cpu_at_arm
     _cpu_at_arm = time.process_time()
     MARKS.clear()
+    CPU_AT.clear()
+    _WATCH.clear()
+    _WATCH.update(watch or {})
+    CPU_AT["arm"] = _cpu_now()
     COUNTS.clear()
     INFO.clear()
     TIMELINE.clear()
@@ -77,13 +87,29 @@ def arm() -> float:
     return time.time()
 
 
+def _cpu_now() -> dict[str, float]:
+    from .cpu import pids_seconds
+
+    return {"kernel": time.process_time(), **{role: pids_seconds(pids) for role, pids in _WATCH.items()}}
+
+
 def mark(name: str) -> None:
-    MARKS.setdefault(name, time.time())
+    if name not in MARKS:
+        MARKS[name] = time.time()
+        CPU_AT[name] = _cpu_now()
+
+
+def cpu_between(start: str, end: str) -> dict[str, float] | None:
+    """CPU seconds of each watched role (and the kernel) between two marks; None if one is missing."""
+    if start not in CPU_AT or end not in CPU_AT:
+        return None
+    return {role: CPU_AT[end][role] - CPU_AT[start].get(role, 0.0) for role in CPU_AT[end]}
 
 
 def snapshot() -> dict[str, Any]:
     return {
         "marks": dict(MARKS),
+        "cpu_at": {name: dict(v) for name, v in CPU_AT.items()},
         "timeline": list(TIMELINE),
         "counts": dict(COUNTS),
         "info": dict(INFO),
@@ -95,26 +121,39 @@ def snapshot() -> dict[str, Any]:
 
 # -- choose-media ----------------------------------------------------------------------------------
 def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inline") -> None:
-    """Marks ``bytes`` (last chunk on disk), ``verified`` (length checked, md5 computed) and ``stored``
-    (recognised and reported to the browser).  Wraps the widget's handlers in its dispatch table on this one
-    instance (``w._routes``, see docs/design.md): renaming them breaks this loudly, as it should.  ``detail`` also times the file writes, md5 updates and acks
-    (``INFO['write_s']``, ``INFO['md5_s']``, ``INFO['ack_s']``), for profiling.  ``kernel_md5``
-    (profiling only): ``"off"`` skips the kernel's md5 (timing only: the file's md5
-    is then wrong), ``"thread"`` hashes on a background thread while the next chunk is received."""
-    routes = w._routes
-    chunk, end, begin, transfers = routes["chunk"], routes["end"], routes["begin"], w._session._transfers
+    """Marks ``begin`` (the file's first message handled), ``bytes`` (last byte on disk), ``verified`` (length
+    checked, md5 computed) and ``stored`` (recognised and reported to the browser), for a file sent in chunks
+    (``begin``/``chunk``/``end``) or in one ``file`` message alike: wraps the pick session's ``begin``,
+    ``chunk`` and ``end`` on this one instance (``w._session``, which both routes call), and the routes for
+    ``stored``/``refused``.  Renaming them breaks this loudly, as it should.  ``detail`` also times the file
+    writes, md5 updates and acks (``INFO['write_s']``, ``INFO['md5_s']``, ``INFO['ack_s']``), for profiling.
+    ``kernel_md5`` (profiling only): ``"off"`` skips the kernel's md5 (timing only: the file's md5 is then
+    wrong), ``"thread"`` hashes on a background thread while the next chunk is received."""
+    session = w._session
+    routes, transfers = w._routes, session._transfers
+    begin, chunk, end = session.begin, session.chunk, session.end
 
-    def on_chunk(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+    def on_begin(tid: str, *args: Any) -> None:
+        mark("begin")
+        begin(tid, *args)
+        t = transfers.get(tid)
+        if t is not None and kernel_md5 != "inline":
+            t._md5 = _NoMd5() if kernel_md5 == "off" else _ThreadMd5(t._md5)
+        if detail:
+            _time_parts(t)
+
+    def on_chunk(tid: str, *args: Any) -> Any:
         start = time.time()
-        chunk(content, buffers)
+        out = chunk(tid, *args)
         TIMELINE.append(("chunk", start, time.time() - start))
-        t = transfers.get(content.get("id"))
+        t = transfers.get(tid)
         if t is not None and t.received == t.declared_size:
             mark("bytes")
+        return out
 
-    def on_end(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+    def on_end(tid: str, *args: Any) -> Any:
         mark("end")
-        t = transfers.get(content.get("id"))
+        t = transfers.get(tid)
         if t is not None:
             finish = t.finish
 
@@ -124,24 +163,23 @@ def watch_choose_media(w: Any, *, detail: bool = False, kernel_md5: str = "inlin
                 return out
 
             t.finish = timed_finish
-        try:
-            end(content, buffers)
-        except BaseException:
-            mark("refused")
-            raise
-        if t is not None:  # (an ``end`` for a refused transfer is dropped without a reply)
-            mark("stored")
+        return end(tid, *args)
 
-    def on_begin(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
-        mark("begin")
-        begin(content, buffers)
-        t = transfers.get(content.get("id"))
-        if t is not None and kernel_md5 != "inline":
-            t._md5 = _NoMd5() if kernel_md5 == "off" else _ThreadMd5(t._md5)
-        if detail:
-            _time_parts(t)
+    session.begin, session.chunk, session.end = on_begin, on_chunk, on_end
 
-    routes["begin"], routes["chunk"], routes["end"] = on_begin, on_chunk, on_end
+    def reported(route: Any) -> Any:
+        def handler(content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+            try:
+                route(content, buffers)
+            except BaseException:
+                mark("refused")
+                raise
+            if "verified" in MARKS:
+                mark("stored")
+
+        return handler
+
+    routes["end"], routes["file"] = reported(routes["end"]), reported(routes["file"])
     if detail:
         send = w.send
 
@@ -222,6 +260,68 @@ def watch_file_upload(up: Any) -> None:
             mark("verified")
 
     up.observe(on_value, names="value")
+
+
+def watch_pick(w: Any) -> None:
+    """Marks ``stored_all`` when every file the page sent is stored, and ``done`` when ``w.result`` is set
+    (``failed`` when the pick failed); ``INFO['output_bytes']``: the result's total size."""
+    announce = w._announce_stored
+
+    def announced(tid: str, entry: dict[str, Any]) -> None:
+        announce(tid, entry)
+        COUNTS["stored"] = COUNTS.get("stored", 0) + 1
+        if COUNTS["stored"] >= w.count:
+            mark("stored_all")
+
+    w._announce_stored = announced
+
+    def on_result(change: dict[str, Any]) -> None:
+        result = change["new"] or {}
+        files = result.get("tempFiles") or []
+        if files:
+            INFO["output_bytes"] = sum(int(f.get("size") or 0) for f in files)
+            mark("done")
+        elif result:
+            mark("failed")
+
+    w.observe(on_result, names="result")
+
+
+def watch_upload_then_pillow(up: Any, out_dir: str) -> None:
+    """FileUpload plus the Pillow loop a user writes, run as soon as ``value`` is set: marks ``uploaded``,
+    then ``done`` when every photo is compressed to ``out_dir``."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    def on_value(change: dict[str, Any]) -> None:
+        files = change["new"]
+        if not files:
+            return
+        mark("uploaded")
+        total = 0
+        for i, f in enumerate(files):
+            img = ImageOps.exif_transpose(Image.open(io.BytesIO(f["content"])))
+            img.thumbnail((1920, 1920))
+            out = Path(out_dir) / f"{i}.jpg"
+            img.convert("RGB").save(out, "JPEG", quality=80)
+            total += out.stat().st_size
+        INFO["output_bytes"] = total
+        mark("done")
+
+    up.observe(on_value, names="value")
+
+
+def cleanup_pick(ns: dict[str, Any]) -> None:
+    """Removes what a pick left: choose-media's result files, the peer's output folder."""
+    import shutil
+
+    w = ns.get("w")
+    if hasattr(w, "clear"):
+        w.clear()
+    for name in ("out_dir",):
+        if name in ns:
+            shutil.rmtree(ns[name], ignore_errors=True)
 
 
 def watch_ipyuploads(up: Any) -> None:

@@ -97,16 +97,16 @@ def wait_selector(nb: NotebookSession, selector: str, timeout: float = 30) -> No
     page(nb).wait_for_function(f"() => !!document.querySelector({json.dumps(selector)})", timeout=timeout * 1000)
 
 
-def pick_file(nb: NotebookSession, button_selector: str, path: Path) -> float:
-    """Sets ``path`` on the file input the button opens (``DOM.setFileInputFiles``); returns the time
-    (``time.time()``) just before the file was set."""
+def pick_file(nb: NotebookSession, button_selector: str, path: Path | Sequence[Path]) -> float:
+    """Sets ``path`` (or several) on the file input the button opens (``DOM.setFileInputFiles``); returns the
+    time (``time.time()``) just before the files were set."""
     p = page(nb)
     p.evaluate(_CATCH_FILE_INPUT, button_selector)
     handle = p.evaluate_handle("window.__benchInput")
     if handle is None:
         raise RuntimeError("the caught file input is gone")
     t0 = time.time()
-    p.set_input_files(handle, [path])
+    p.set_input_files(handle, [path] if isinstance(path, Path) else list(path))
     return t0
 
 

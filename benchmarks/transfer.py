@@ -9,6 +9,7 @@ kernel's peak RSS over the transfer (``VmHWM`` after a reset, see kernel_side.py
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 from . import cpu, session
 from .cdp import Browser
-from .files import MIB, padded_mp4
+from .files import MIB, padded_mp4, size_label
 from .report import CaseResult, Measurement, Table, fmt, ratio, spread
 from .session import Lab
 
@@ -84,8 +85,8 @@ def measure_once(lab: Lab, browser: Browser, subject: Subject, path: Path, *, na
     try:
         session.wait_selector(nb, subject.button)
         session.kernel_now(nb)  # the polling subshell exists before the memory baseline
-        nb.eval_json("ks.arm()")
-        cpu0 = (cpu.tree_seconds(browser.proc.pid), cpu.process_seconds(lab.proc.pid))
+        watch = {"browser": cpu.tree_pids(browser.proc.pid), "server": [lab.proc.pid]}
+        nb.eval_json(f"ks.arm({json.dumps(watch)})")
         t0 = session.pick_file(nb, subject.button, path)
         deadline = time.monotonic() + _timeout(size)
         while True:
@@ -97,8 +98,10 @@ def measure_once(lab: Lab, browser: Browser, subject: Subject, path: Path, *, na
                 browser_timeline = [(what, ms / 1000 - t0) for what, ms in session.page(nb).evaluate(
                     "[...(globalThis.__cmTimeline || []), ...(window.__benchTimeline || [])]")]
                 seconds = phases.get("verified")
-                used = {"browser": cpu.tree_seconds(browser.proc.pid) - cpu0[0],
-                        "server": cpu.process_seconds(lab.proc.pid) - cpu0[1], "kernel": res["cpu_s"]}
+                # read in the kernel when its clock stopped ("verified"), as every widget's
+                cpu_at = res["cpu_at"]
+                used = ({role: cpu_at["verified"][role] - cpu_at["arm"][role] for role in ("browser", "server", "kernel")}
+                        if "verified" in cpu_at else {})
                 return Run(seconds, res["rss_growth_mib"], phases=phases,
                            failure=None if seconds is not None else "the file was refused at the end",
                            info={**res["info"], **res["counts"], "timeline": timeline,
@@ -124,15 +127,16 @@ def measure_once(lab: Lab, browser: Browser, subject: Subject, path: Path, *, na
         session.close(nb)
 
 
-def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[int], runs: int,
+def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[float], runs: int,
              log: Any = print) -> CaseResult:
     """Every size, every widget, ``runs`` times; runs interleaved (run 1 of every widget, then run 2, ...)
     so a busy moment of the machine hits all widgets alike.  A failure is recorded once, not repeated."""
     measurements: list[Measurement] = []
     for size_mib in sizes_mib:
-        path = padded_mp4(work, size_mib * MIB)
-        pairs = [(s, Measurement("transfer", f"{s.name} @ {size_mib} MiB", "throughput", "MiB/s"),
-                  Measurement("transfer", f"{s.name} @ {size_mib} MiB", "kernel peak RSS growth", "MiB"))
+        path = padded_mp4(work, int(size_mib * MIB))
+        label = size_label(size_mib)
+        pairs = [(s, Measurement("transfer", f"{s.name} @ {label}", "throughput", "MiB/s"),
+                  Measurement("transfer", f"{s.name} @ {label}", "kernel peak RSS growth", "MiB"))
                  for s in SUBJECTS]
         for i in range(runs):
             for subject, m, mm in pairs:
@@ -142,12 +146,12 @@ def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[int], runs:
                 mm.runs.append(r.rss_growth_mib)
                 if r.seconds is None:
                     m.failure = r.failure
-                    log(f"  transfer {subject.name:12s} {size_mib:4d} MiB run {i + 1}: {r.failure}")
+                    log(f"  transfer {subject.name:12s} {label:>8s} run {i + 1}: {r.failure}")
                     continue
                 m.runs.append(size_mib / r.seconds)
                 m.extra.setdefault("cpu", []).append(r.info["cpu"])
                 c = r.info["cpu"]
-                log(f"  transfer {subject.name:12s} {size_mib:4d} MiB run {i + 1}: {size_mib / r.seconds:7.1f} "
+                log(f"  transfer {subject.name:12s} {label:>8s} run {i + 1}: {size_mib / r.seconds:7.1f} "
                     f"MiB/s, kernel RSS +{r.rss_growth_mib:.1f} MiB, CPU s browser {c['browser']:.2f} "
                     f"server {c['server']:.2f} kernel {c['kernel']:.2f}")
         for _, m, mm in pairs:
@@ -162,21 +166,22 @@ def cpu_cell(samples: list[dict[str, float]]) -> str:
     return " / ".join(f"{statistics.median(s[k] for s in samples):.2f}" for k in ("browser", "server", "kernel"))
 
 
-def _table(ms: list[Measurement], sizes_mib: list[int], runs: int) -> Table:
+def _table(ms: list[Measurement], sizes_mib: list[float], runs: int) -> Table:
     by = {(m.subject, m.metric): m for m in ms}
     rows = []
     for size_mib in sizes_mib:
-        ceiling = by[(f"{CEILING} @ {size_mib} MiB", "throughput")].median
-        mine = by[(f"{CHOOSE_MEDIA.name} @ {size_mib} MiB", "throughput")].median
+        label = size_label(size_mib)
+        ceiling = by[(f"{CEILING} @ {label}", "throughput")].median
+        mine = by[(f"{CHOOSE_MEDIA.name} @ {label}", "throughput")].median
         for subject in SUBJECTS:
-            m = by[(f"{subject.name} @ {size_mib} MiB", "throughput")]
-            mem = by[(f"{subject.name} @ {size_mib} MiB", "kernel peak RSS growth")]
+            m = by[(f"{subject.name} @ {label}", "throughput")]
+            mem = by[(f"{subject.name} @ {label}", "kernel peak RSS growth")]
             name = "ceiling (bare anywidget, 8 MiB messages, no acks/md5)" if subject.name == CEILING else subject.name
             if m.median is None:
-                rows.append([f"{size_mib} MiB", name, m.failure or "–", "–", "–", fmt(mem.median), "–", ""])
+                rows.append([label, name, m.failure or "–", "–", "–", fmt(mem.median), "–", ""])
                 continue
             rows.append([
-                f"{size_mib} MiB", name, fmt(m.median),
+                label, name, fmt(m.median),
                 f"{m.median / ceiling:.0%}" if ceiling else "–",
                 "–" if subject.name == CHOOSE_MEDIA.name else ratio(mine, m.median),
                 fmt(mem.median),

@@ -13,6 +13,8 @@ import { BROWSER_TO_KERNEL, KERNEL_TO_BROWSER } from "./protocol_table.js";
 export const toKernel = Object.freeze({
   /** @param {string} id @param {File} file @param {"album"|"camera"} source */
   begin: (id, file, source) => ({ kind: "begin", id, name: file.name, mime: file.type, size: file.size, source }),
+  /** A whole file in one message (its bytes are the message's one buffer). @param {string} id @param {File} file @param {"album"|"camera"} source */
+  file: (id, file, source) => ({ kind: "file", id, name: file.name, mime: file.type, size: file.size, source }),
   /** @param {string} id @param {number} offset the buffer's first byte in the file */
   chunk: (id, offset) => ({ kind: "chunk", id, offset }),
   /** @param {string} id */

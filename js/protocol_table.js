@@ -3,6 +3,7 @@
 /** Field names of each message kind the browser sends. @type {Readonly<Record<string, readonly string[]>>} */
 export const BROWSER_TO_KERNEL = Object.freeze({
   begin: Object.freeze(["id", "name", "mime", "size", "source"]),
+  file: Object.freeze(["id", "name", "mime", "size", "source"]),
   chunk: Object.freeze(["id", "offset"]),
   end: Object.freeze(["id", "md5"]),
   remove: Object.freeze(["id"]),

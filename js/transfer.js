@@ -40,6 +40,15 @@ export function newTransferId() {
   return `${random}-${counter}`.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
 }
 
+/**
+ * Whether a file goes in one `file` message: not empty (an empty file gets the kernel's refusal through `begin`)
+ * and no larger than a chunk, which stays under the server's message limit.
+ * @param {File} file @param {number} chunkSize
+ */
+export function fitsOneMessage(file, chunkSize) {
+  return file.size > 0 && file.size <= chunkSize;
+}
+
 export class Transfer {
   /**
    * @param {import("./protocol.js").Channel} channel
@@ -111,8 +120,9 @@ export class Transfer {
    * waits for acknowledgements. The kernel hashes what it stores; the browser hashes only to resume.
    */
   async run() {
-    const { file, id } = this;
     this.failure = null;
+    if (fitsOneMessage(this.file, this.chunkSize)) return this.runWhole();
+    const { file, id } = this;
     let sent = 0;
     if (this.resuming) {
       // Hash what the kernel says it has; it goes on from there only if its bytes are the same.
@@ -147,6 +157,29 @@ export class Transfer {
       if (m.kind === "ack") this.onProgress(sent, this.acked);
       return m.kind === "stored";
     });
+  }
+
+  /**
+   * A file that fits one message goes as one (`file`: `begin`, its chunk and `end` at once): the kernel
+   * handles one message instead of three and answers once. Such a transfer is never partly in the kernel,
+   * so an interrupted one starts again under a new id (the old one is dropped, in case it did arrive).
+   */
+  async runWhole() {
+    if (this.resuming) {
+      this.channel.send(toKernel.remove(this.id));
+      this.unsubscribe();
+      this.id = newTransferId();
+      this.unsubscribe = this.channel.onTransfer(this.id, (msg) => this.receive(msg));
+      this.resuming = false;
+    }
+    const buffer = await this.file.arrayBuffer();
+    this.check();
+    this.channel.send(toKernel.file(this.id, this.file, this.source), [buffer]);
+    this.onProgress(buffer.byteLength, 0);
+    const stored = await this.until((m) => m.kind === "stored");
+    this.acked = buffer.byteLength;
+    this.onProgress(buffer.byteLength, this.acked);
+    return stored;
   }
 
   abort() {

@@ -1,9 +1,12 @@
-// The files of one pick, without DOM: each item's state, the upload queue (one transfer at a time), the
+// The files of one pick, without DOM: each item's state, the upload queue (small files a few at a time, a large one alone), the
 // size and count rules, resuming interrupted transfers and adopting what the kernel already holds.
 
 import { formatBytes } from "../dom.js";
 import { ERRNO } from "../errno.js";
-import { AlbumCopy, Transfer, TransferFailed } from "../transfer.js";
+import { AlbumCopy, Transfer, TransferFailed, fitsOneMessage } from "../transfer.js";
+
+/** Transfers under way at once, at most (small files; a large one goes alone). */
+const MAX_PARALLEL = 4;
 
 /** @typedef {import("@anywidget/types").AnyModel} Model */
 /** @typedef {"album"|"camera"} Source */
@@ -60,7 +63,8 @@ export class PickList {
     this.items = [];
     /** @type {PickItem[]} */
     this.queue = [];
-    this.sending = false;
+    /** Items whose transfer is under way. @type {Set<PickItem>} */
+    this.running = new Set();
     /** No more transfers start (the view closed or the kernel is gone). */
     this.closed = false;
   }
@@ -179,27 +183,45 @@ export class PickList {
     this.listener.summary();
   }
 
-  async pump() {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.queue.length && !this.closed) {
-        const item = /** @type {PickItem} */ (this.queue.shift());
-        this.setState(item, "sending");
-        this.listener.summary();
-        try {
-          this.markStored(item, await item.transfer.run());
-        } catch (err) {
-          if (!this.items.includes(item)) continue; // removed by the user
-          if (err instanceof TransferFailed && err.interrupted) this.markInterrupted(item, item.transfer.acked, true);
-          else this.markError(item, failureOf(err));
-        }
-        this.listener.sent(item);
-        this.listener.summary();
-      }
-    } finally {
-      this.sending = false;
+  /**
+   * Starts what the window allows: files that fit one message go several at a time, as long as their bytes
+   * in flight stay within the chunk window (the kernel stores one while the next is on the wire); a larger
+   * file goes alone, pipelining its own chunks.
+   */
+  pump() {
+    while (this.queue.length && !this.closed && this.hasRoomFor(this.queue[0])) {
+      const item = /** @type {PickItem} */ (this.queue.shift());
+      this.running.add(item);
+      this.send(item).finally(() => {
+        this.running.delete(item);
+        this.pump();
+      });
     }
+  }
+
+  /** @param {PickItem} item */
+  hasRoomFor(item) {
+    if (this.running.size === 0) return true;
+    const window = this.model.get("chunk_size") * this.model.get("chunks_in_flight");
+    const oneMessage = (/** @type {PickItem} */ it) => it.transfer instanceof AlbumCopy || fitsOneMessage(it.file, it.transfer.chunkSize);
+    if (!oneMessage(item) || ![...this.running].every(oneMessage)) return false;
+    const inFlight = [...this.running].reduce((sum, it) => sum + it.file.size, 0);
+    return this.running.size < MAX_PARALLEL && inFlight + item.file.size <= window;
+  }
+
+  /** @param {PickItem} item */
+  async send(item) {
+    this.setState(item, "sending");
+    this.listener.summary();
+    try {
+      this.markStored(item, await item.transfer.run());
+    } catch (err) {
+      if (!this.items.includes(item)) return; // removed by the user
+      if (err instanceof TransferFailed && err.interrupted) this.markInterrupted(item, item.transfer.acked, true);
+      else this.markError(item, failureOf(err));
+    }
+    this.listener.sent(item);
+    this.listener.summary();
   }
 
   /**

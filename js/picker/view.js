@@ -17,9 +17,10 @@ import { PickList } from "./items.js";
  * @typedef {{el: HTMLElement, sync: () => void, dispose: () => void}} Source
  * @typedef {(ctx: SourceContext) => Source} SourceFactory
  */
-/** One item's row. `broken`: the page could not decode its thumbnail; `previewUrl`: the kernel's instead.
+/** One item's row. `fromKernel`: its thumbnail is the kernel's (the page could not, or should not, decode the
+ * file itself); `previewUrl`: the kernel's thumbnail.
  * @typedef {{li: HTMLLIElement, bar: HTMLProgressElement, detail: HTMLElement, thumb: HTMLElement,
- *   retry: HTMLButtonElement, url: string, file: File, showThumb: () => void, broken: boolean,
+ *   retry: HTMLButtonElement, url: string, file: File, showThumb: () => void, fromKernel: boolean,
  *   previewAsked: boolean, previewUrl: string}} Row */
 
 const OPTION_TRAITS = ["count", "size_type", "media_type", "accept", "source_type"];
@@ -233,7 +234,7 @@ export class PickerView {
     const { t } = this;
     const file = item.file;
     const url = URL.createObjectURL(file);
-    const { thumb, showThumb } = makeThumb(file, url, () => row.url);
+    const { thumb, showThumb, fromKernel } = makeThumb(file, url, () => row.url);
     const bar = h("progress", { class: "cm-progress", max: String(item.expectedSize || file.size || 1), value: "0" });
     bar.setAttribute("aria-label", t("item.sending", { name: file.name }));
     const detail = h("span", { class: "cm-detail" }, [formatBytes(file.size)]);
@@ -250,9 +251,9 @@ export class PickerView {
       remove,
     ]);
     /** @type {Row} */
-    const row = { li, bar, detail, thumb, retry, url, file, showThumb, broken: false, previewAsked: false, previewUrl: "" };
+    const row = { li, bar, detail, thumb, retry, url, file, showThumb, fromKernel, previewAsked: false, previewUrl: "" };
     thumb.addEventListener("error", () => {
-      row.broken = true;
+      row.fromKernel = true;
       thumb.classList.add("cm-thumb-broken");
       this.askForPreview(item);
     });
@@ -302,7 +303,7 @@ export class PickerView {
   /** The same file chosen again (to resume): an image's thumbnail comes from it now. @param {Row} row @param {File} file */
   showNewFile(row, file) {
     row.file = file;
-    if (row.thumb instanceof HTMLImageElement && file.type.startsWith("image/")) {
+    if (row.thumb instanceof HTMLImageElement && file.type.startsWith("image/") && file.size <= PAGE_DECODES_UP_TO) {
       URL.revokeObjectURL(row.url);
       row.url = URL.createObjectURL(file);
       row.thumb.src = row.url;
@@ -332,7 +333,7 @@ export class PickerView {
    */
   askForPreview(item) {
     const row = this.rows.get(item);
-    if (!row || !row.broken || row.previewAsked || item.state !== "stored" || this.list.closed) return;
+    if (!row || !row.fromKernel || row.previewAsked || item.state !== "stored" || this.list.closed) return;
     row.previewAsked = true;
     this.channel.send(toKernel.preview(item.transfer.id));
   }
@@ -358,15 +359,21 @@ export class PickerView {
   }
 }
 
+/** Images up to this size get their list thumbnail from the page; larger ones from the kernel. */
+const PAGE_DECODES_UP_TO = 1024 * 1024;
+
 /**
  * @param {File} file @param {string} url its object URL
  * @param {() => string} currentUrl the row's object URL when the poster is wanted
- * @returns {{thumb: HTMLElement, showThumb: () => void}}
+ * @returns {{thumb: HTMLElement, showThumb: () => void, fromKernel: boolean}} fromKernel: the kernel makes it
  */
 function makeThumb(file, url, currentUrl) {
   if (!file.type.startsWith("video/")) {
-    const img = h("img", { class: "cm-thumb", alt: "", src: url });
-    return { thumb: img, showThumb: () => {} };
+    // A large photo's thumbnail comes from the kernel, made from the pixels it decodes anyway to check the
+    // file: decoding a 12 MP JPEG here costs more CPU than sending it, and the cores are shared.
+    const own = file.size <= PAGE_DECODES_UP_TO;
+    const img = h("img", { class: "cm-thumb", alt: "", ...(own ? { src: url } : {}) });
+    return { thumb: img, showThumb: () => {}, fromKernel: !own };
   }
   const video = h("video", { class: "cm-thumb", muted: "", preload: "metadata", "aria-hidden": "true" });
   video.muted = true;
@@ -376,5 +383,5 @@ function makeThumb(file, url, currentUrl) {
   const showThumb = () => {
     if (!video.src) video.src = currentUrl();
   };
-  return { thumb: video, showThumb };
+  return { thumb: video, showThumb, fromKernel: false };
 }

@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHOOSE_MEDIA_CHROMIUM", "/usr/bin/chromium")
-CASES = {"transfer", "photo", "frames", "load", "media"}
+CASES = {"transfer", "pick", "photo", "frames", "load", "media"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.benchmark]
 
@@ -42,5 +42,5 @@ def test_smoke_mode_produces_a_number_for_every_case(tmp_path: Path) -> None:
             value = m["median"]
             assert isinstance(value, (int, float)) and math.isfinite(value), f"{what}: no number ({value!r})"
     text = out.read_text()
-    for title in ("Transfer, browser → kernel", "Photo capture", "Live frames", "Load:", "Media: image", "Media: video"):
+    for title in ("Transfer, browser → kernel", "A typical pick", "Photo capture", "Live frames", "Load:", "Media: image", "Media: video"):
         assert title in text, f"results.md has no table {title!r}"

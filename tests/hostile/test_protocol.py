@@ -48,6 +48,16 @@ chunk = st.builds(
     st.one_of(st.none(), st.integers(-3, 2 * len(PAYLOAD)), st.text(max_size=2)),
 )
 whole = st.builds(lambda tid: ({"kind": "chunk", "id": tid, "offset": 0}, [memoryview(PAYLOAD)]), IDS)
+one_message = st.builds(  # a whole file in one message, its claimed size and buffers possibly wrong
+    lambda tid, size, buffers: ({"kind": "file", "id": tid, "size": size, "source": "album", "name": "p.jpg"},
+                                buffers),
+    IDS,
+    st.one_of(st.just(len(PAYLOAD)), st.integers(-5, 3 * len(PAYLOAD)), st.none(), st.text(max_size=3)),
+    st.sampled_from([
+        [memoryview(PAYLOAD)], [memoryview(PAYLOAD[:500])], [memoryview(PAYLOAD + b"x")], [],
+        [memoryview(PAYLOAD[:10]), memoryview(PAYLOAD[10:])], [memoryview(b"")],
+    ]),
+)
 end = st.builds(
     lambda tid, md5: ({"kind": "end", "id": tid} | ({} if md5 is None else {"md5": md5}), []),
     IDS,
@@ -75,7 +85,7 @@ upload = st.builds(
     st.sampled_from(["album", "camera"]),
 )
 confirm = st.builds(lambda ids: [({"kind": "confirm", "ids": ids, "original": True}, [])], st.lists(IDS, max_size=4))
-single = st.one_of(begin, chunk, whole, end, other).map(lambda m: [m])
+single = st.one_of(begin, chunk, whole, one_message, end, other).map(lambda m: [m])
 step = st.one_of(single, single, upload, confirm)
 
 
@@ -89,6 +99,8 @@ def _happy(tid: str, md5: str | None = None) -> list[tuple[Any, list[memoryview]
 
 def _tampered(content: Any, buffers: list[memoryview]) -> bool:
     """A chunk whose bytes are not the payload's at the offset it claims (the kernel cannot know)."""
+    if isinstance(content, dict) and content.get("kind") == "file" and len(buffers) == 1:
+        return not PAYLOAD.startswith(bytes(buffers[0]))
     if not (isinstance(content, dict) and content.get("kind") == "chunk" and len(buffers) == 1):
         return False
     offset, data = content.get("offset"), bytes(buffers[0])
@@ -163,6 +175,32 @@ def test_chunks_still_in_flight_after_a_refusal_get_no_reply(tmp_path: Path) -> 
     assert b2.msg({"kind": "end", "id": "c"}) == [] and b2.files_in_store() == []
     # an id never seen is still an error
     assert b2.msg({"kind": "chunk", "id": "zz", "offset": 0}, [memoryview(PAYLOAD)])[0]["kind"] == "error"
+
+
+def test_a_file_in_one_message_is_checked_like_one_sent_in_chunks(tmp_path: Path) -> None:
+    """``file`` (begin + chunk + end at once): a wrong size, a missing, split or extra buffer is refused with
+    a clear error, leaves nothing behind, and the same id (or another) can then send the file properly."""
+    b = FakePage(store_dir=tmp_path / "store", count=2)
+    msg = {"kind": "file", "id": "a", "size": len(PAYLOAD), "source": "album", "name": "p.jpg", "mime": ""}
+    cases = [
+        ({**msg, "size": len(PAYLOAD) + 10}, [PAYLOAD], f"only {len(PAYLOAD)} of {len(PAYLOAD) + 10} bytes arrived"),
+        ({**msg, "size": 10}, [PAYLOAD], "past the declared size 10"),
+        (msg, [], "exactly one buffer"),
+        (msg, [PAYLOAD[:10], PAYLOAD[10:]], "exactly one buffer"),
+        ({**msg, "size": 0}, [b""], "empty"),
+    ]
+    for content, buffers, why in cases:
+        [reply] = b.msg(content, buffers)
+        assert reply["kind"] == "error" and why in reply["errMsg"], reply
+        assert reply["errno"] != Errno.UNKNOWN_EXCEPTION
+        assert b.files_in_store() == [] and b.widget.pick.transfers == () and b.widget.pick.stored == ()
+    [stored] = b.msg({**msg, "id": "b"}, [PAYLOAD])
+    assert stored["kind"] == "stored" and stored["size"] == len(PAYLOAD) and stored["type"] == "image"
+    # admission is the same as for a chunked file: a third file is over count=2
+    assert b.msg({**msg, "id": "c"}, [PAYLOAD])[0]["kind"] == "stored"
+    [over] = b.msg({**msg, "id": "d"}, [PAYLOAD])
+    assert over["errMsg"] == "chooseMedia:fail no more than count=2 files can be picked (3 were)"
+    assert [f["tempFilePath"].endswith(f"-{MD5}.jpg") for f in b.confirm(["b", "c"], original=True)["tempFiles"]] == [True, True]
 
 
 def test_a_file_confirmed_twice_in_one_message_is_reported_once(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ in this process, and records what the kernel sends back.
 Messages enter through ipywidgets' own comm-message entry point (``Widget._handle_msg``), as a comm message
 from a real page would; buffers arrive as ``memoryview`` (Jupyter's way; ``as_bytes=True``: marimo's).
 ipywidgets only logs an exception that escapes the widget's handler; the fake page turns it into a test
-failure. Transfers are sent as the shipped page sends them: ``begin``, the chunks and ``end`` back to back,
-``end`` without an md5 unless asked. Waits are bounded and say what they waited for.
+failure. Transfers are sent as the shipped page sends them: a file that fits one chunk in one ``file`` message,
+a larger one as ``begin``, the chunks and ``end`` back to back, ``end`` without an md5 unless asked. Waits are bounded and say what they waited for.
 """
 
 from __future__ import annotations
@@ -91,9 +91,14 @@ class FakePage:
     def send(self, kind: str, buffers: list[Any] | None = None, **fields: Any) -> Replies:
         return self.msg({"kind": kind, **fields}, buffers)
 
-    def upload(self, tid: str, data: bytes, *, name: str = "file", source: str = "album", chunk: int = 1 << 20,
+    def upload(self, tid: str, data: bytes, *, name: str = "file", source: str = "album", chunk: int | None = None,
                md5: bool = False) -> Replies:
-        """Send ``data`` as the shipped page does (``md5=True``: with an md5 at the end, as a client may)."""
+        """Send ``data`` as the shipped page does: in one ``file`` message when it fits one chunk, else
+        ``begin``, chunks and ``end``.  ``chunk``: send in chunks of this size whatever the file's size;
+        ``md5=True``: with an md5 at the end, as a client may."""
+        if chunk is None and not md5 and 0 < len(data) <= self.widget.chunk_size:
+            return self.send("file", [data], id=tid, size=len(data), source=source, name=name, mime="")
+        chunk = chunk or (1 << 20)
         replies = self.send("begin", id=tid, size=len(data), source=source, name=name, mime="")
         for offset in range(0, len(data), chunk):
             replies += self.send("chunk", [data[offset : offset + chunk]], id=tid, offset=offset)

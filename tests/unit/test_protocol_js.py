@@ -23,7 +23,7 @@ const file = { name: "a.jpg", type: "image/jpeg", size: 3 };
 const frame = { seq: 1, timestamp: 2, width: 3, height: 4, format: "jpeg", dropped: 0 };
 const camera = { state: "live", source: "getUserMedia", constraints: null, settings: null, label: null,
                  facing: null, mirrored: false, audio: false, devices: 1 };
-const args = { begin: ["t1", file, "album"], chunk: ["t1", 0], end: ["t1"], remove: ["t1"], albumPick: ["t1", "k"],
+const args = { begin: ["t1", file, "album"], file: ["t1", file, "camera"], chunk: ["t1", 0], end: ["t1"], remove: ["t1"], albumPick: ["t1", "k"],
                confirm: [["t1"], false], resumeQuery: ["t1"], resume: ["t1", 3, 1, "x"], frame: [frame],
                cameraState: [camera], cameraError: [1107003, "denied"] };
 const built = {};

@@ -40,6 +40,9 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
     _m("begin", "browser", "id name mime size source", "–",
        "a file transfer starts; `id` is chosen by the browser; `source` is `album` or `camera` "
        "(`count` limits album files only)"),
+    _m("file", "browser", "id name mime size source", "one `ArrayBuffer`: the whole file",
+       "a file no larger than `chunk_size` in one message: `begin`, its one chunk and `end` at once, answered "
+       "with `stored` or `error` only (a 1 MiB photo costs one message instead of three)"),
     _m("chunk", "browser", "id offset", "one `ArrayBuffer`", "bytes `[offset, offset+len)` of the file"),
     _m("end", "browser", "id md5", "–",
        "the browser sent everything; an `md5` (hex, whole file) is optional and checked when sent: the shipped "

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from .errors import Errno, MediaError, fail_message
 from .media.pipeline import MediaProcessor, PipelineSettings, ReceivedMedia, keep_original, recognise
-from .media.previews import write_preview
+from .media.previews import PREVIEW_LONG_EDGE, write_preview
 from .result import FailedFile, TempFile
 from .rules import check_count, check_file_size, check_pick_size
 from .store import TempFileStore
@@ -33,8 +33,6 @@ _MAX_NAME = 255
 LOCAL_SOURCE = "local"
 #: Sources whose files ``count`` limits: the seed says the camera is not limited by it.
 COUNTED_SOURCES = frozenset({"album", LOCAL_SOURCE})
-#: Long edge, in pixels, of a thumbnail the kernel makes for the page (``preview``).
-PREVIEW_LONG_EDGE = 160
 #: Seconds between two progress reports while a pick is processed.
 PROGRESS_INTERVAL = 0.25
 
@@ -256,6 +254,16 @@ class PickSession:
             path, digest = transfer.finish(md5)
             return self._accept(tid, path, digest, transfer.name)
 
+    def whole_file(self, tid: str, source: Any, size: Any, name: Any,
+                   buffers: Sequence[memoryview | bytes]) -> StoredFileState:
+        """A file sent in one message: ``begin``, its one chunk and ``end``, with every check of the three."""
+        with self._lock:
+            self.begin(tid, source, size, name)
+            self.chunk(tid, 0, buffers)
+            stored = self.end(tid, None)
+            assert stored is not None  # the transfer was opened just above
+            return stored
+
     def add_local_file(self, tid: str, src: Path, name: str, source: str = "album") -> StoredFileState:
         """A file already on this machine (the album shelf, ``pick_files``) joins the pick as if uploaded."""
         with self._lock:
@@ -282,11 +290,14 @@ class PickSession:
         return self._stored_state(tid, media)
 
     def preview(self, tid: str, long_edge: int = PREVIEW_LONG_EDGE) -> bytes | None:
-        """A small JPEG of a stored file, for a page that cannot decode it; ``None`` when none can be made."""
+        """A small JPEG of a stored file, for a page that cannot (or should not) decode it; ``None`` when none
+        can be made."""
         with self._lock:
             media = self._received.get(tid)
         if media is None:
             return None
+        if media.preview is not None and long_edge == PREVIEW_LONG_EDGE:
+            return media.preview  # made while it was recognised
         dest = self.store.work_dir / f"preview-{uuid.uuid4().hex}.jpg"
         try:
             write_preview(media.path, media.type, dest, long_edge)

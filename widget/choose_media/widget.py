@@ -150,7 +150,7 @@ class ChooseMediaWidget(anywidget.AnyWidget):
         self._failed: list[FailedFile] = []
         self._confirmation = Confirmation(self._session, self._show_progress, self._conclude, self._set_result)
         self._routes: dict[str, Handler] = {
-            "begin": self._on_begin, "chunk": self._on_chunk, "end": self._on_end, "remove": self._on_remove,
+            "begin": self._on_begin, "file": self._on_file, "chunk": self._on_chunk, "end": self._on_end, "remove": self._on_remove,
             "album_list": self._on_album_list, "album_pick": self._on_album_pick, "confirm": self._on_confirm,
             "cancel": self._on_cancel, "reset": self._on_reset, "hello": self._on_hello,
             "resume_query": self._on_resume_query, "resume": self._on_resume, "ping": self._on_ping,
@@ -420,6 +420,14 @@ class ChooseMediaWidget(anywidget.AnyWidget):
         self._new_pick_if_done()
         self._session.begin(tid, content.get("source", "album"), content.get("size"), content.get("name"))
         self.send(protocol.ack(tid, 0))
+
+    def _on_file(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
+        tid = transfer_id(content.get("id"))
+        self._new_pick_if_done()
+        stored = self._session.whole_file(
+            tid, content.get("source", "album"), content.get("size"), content.get("name"), buffers
+        )
+        self._announce_stored(tid, stored.to_message())
 
     def _on_chunk(self, content: dict[str, Any], buffers: Sequence[memoryview]) -> None:
         tid = transfer_id(content.get("id"))

@@ -17,8 +17,8 @@ from ..errors import Errno, MediaError
 from ..result import TempFile
 from ..rules import check_not_empty
 from ..store import TempFileStore
-from .images import EncodedMedia, ImageInfo, ImageSettings, compress_image, probe_image
-from .previews import with_thumbnail
+from .images import EncodedMedia, ImageInfo, ImageSettings, compress_image, probe_image_with_preview
+from .previews import PREVIEW_LONG_EDGE, with_thumbnail
 from .sniff import Sniffed, sniff_file
 from .videos import VideoInfo, VideoSettings, probe_video, remux_video, transcode_video
 
@@ -44,6 +44,8 @@ class ReceivedMedia:
     name: str = ""
     max_duration: float | None = None
     """Seconds a camera clip may last (maxDuration): a transcode never runs longer."""
+    preview: bytes | None = None
+    """A small JPEG made while recognising it (images), for the page's list: see ``probe_image_with_preview``."""
 
     @property
     def type(self) -> str:
@@ -61,9 +63,10 @@ def recognise(path: Path, md5: str, *, media_types: Iterable[str], name: str = "
         raise MediaError(
             Errno.UNSUPPORTED_FILE, f"the file is a {sniffed.type} ({sniffed.format}), but mediaType is {allowed}"
         )
-    info: ImageInfo | VideoInfo
-    info = probe_image(path) if sniffed.type == "image" else probe_video(path)
-    return ReceivedMedia(path, md5, sniffed, info, name)
+    if sniffed.type == "video":
+        return ReceivedMedia(path, md5, sniffed, probe_video(path), name)
+    info, preview = probe_image_with_preview(path, PREVIEW_LONG_EDGE)
+    return ReceivedMedia(path, md5, sniffed, info, name, preview=preview)
 
 
 def compress(

@@ -12,6 +12,8 @@ from .videos import poster_frame
 
 #: Long edge of a result's thumbnail, in pixels.
 THUMBNAIL_LONG_EDGE = 320
+#: Long edge of the kernel-made thumbnail in the page's list, in pixels (56 CSS px, sharp at 2x and more).
+PREVIEW_LONG_EDGE = 160
 
 
 def write_preview(path: Path, media_type: str, dest: Path, long_edge: int) -> None:
