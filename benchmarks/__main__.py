@@ -13,6 +13,7 @@ and ``/usr/bin/chromium`` (``scripts/setup.sh --browser``).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from .report import CaseResult, Measurement, Table, machine, render, to_json
 
-DEFAULT_SIZES = (0.25, 1, 4, 16, 50, 500)  # MiB: photos to long videos
+DEFAULT_SIZES = (0.25, 1, 4, 16, 50, 500, 2048)  # MiB: photos to long videos (2 GiB: one run)
 ALL_CASES = ("transfer", "pick", "photo", "frames", "load", "media", "profile")
 HERE = Path(__file__).resolve().parent
 
@@ -40,7 +41,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=None, help="runs per case (default 3; smoke 1)")
     p.add_argument("--cases", default=None, help=f"comma-separated, from {','.join(ALL_CASES)} (default: all; "
                                                  "smoke: all but profile)")
-    p.add_argument("--sizes", default=None, help="transfer sizes in MiB, e.g. 0.25 for 256 KiB (default 0.25,1,4,16,50,500; smoke 1)")
+    p.add_argument("--sizes", default=None, help="transfer sizes in MiB, e.g. 0.25 for 256 KiB (default 0.25,1,4,16,50,500,2048; smoke 1)")
     p.add_argument("--profile-sizes", default="1,50", help="file sizes of the profile case, MiB (default 1,50)")
     p.add_argument("--out", type=Path, default=None,
                    help="markdown results (default benchmarks/results.md; smoke: a temp file)")
@@ -131,12 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     info = machine(chromium)
     info["load"] = f"{load_start} at the start, {_loadavg()} at the end (1/5/15 min)"
     info["wall"] = f"{time.monotonic() - started:.0f} s"
-    text = render(results, info, command=command, runs=runs)
+    data = to_json(results, info)
+    charts = []
+    try:
+        from . import charts as charting
+
+        paths = charting.write(json.loads(data), out.parent / "charts")
+        charts = [charting.markdown(paths, out.parent)] if paths else []
+    except ImportError as exc:  # matplotlib is in the bench extra
+        log(f"[bench] no charts: {exc}")
+    text = render(results, info, command=command, runs=runs, charts=charts)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
+    out.with_suffix(".json").write_text(data)  # the charts can be redrawn from it (python -m benchmarks.charts)
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
-        a.json.write_text(to_json(results, info))
+        a.json.write_text(data)
     print(text)
     log(f"[bench] wrote {out} ({info['wall']})")
     return 0

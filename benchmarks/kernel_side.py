@@ -95,8 +95,9 @@ def _cpu_now() -> dict[str, float]:
 
 def mark(name: str) -> None:
     if name not in MARKS:
-        MARKS[name] = time.time()
+        now = time.time()
         CPU_AT[name] = _cpu_now()
+        MARKS[name] = now  # last: a snapshot taken meanwhile (on a subshell) sees both or neither
 
 
 def cpu_between(start: str, end: str) -> dict[str, float] | None:
@@ -262,15 +263,15 @@ def watch_file_upload(up: Any) -> None:
     up.observe(on_value, names="value")
 
 
-def watch_pick(w: Any) -> None:
-    """Marks ``stored_all`` when every file the page sent is stored, and ``done`` when ``w.result`` is set
+def watch_pick(w: Any, expected: int) -> None:
+    """Marks ``stored_all`` when ``expected`` files are stored, and ``done`` when ``w.result`` is set
     (``failed`` when the pick failed); ``INFO['output_bytes']``: the result's total size."""
     announce = w._announce_stored
 
     def announced(tid: str, entry: dict[str, Any]) -> None:
         announce(tid, entry)
         COUNTS["stored"] = COUNTS.get("stored", 0) + 1
-        if COUNTS["stored"] >= w.count:
+        if COUNTS["stored"] >= expected:
             mark("stored_all")
 
     w._announce_stored = announced

@@ -27,6 +27,8 @@ from .session import Lab
 from .transfer import cpu_cell
 
 PHOTOS = 9
+#: How many photos each pick has: one, the typical nine, and the most Feishu allows (cost against count).
+COUNTS: tuple[int, ...] = (1, 9, 20)
 #: the raised websocket message limit of the peer's server (tornado's ``websocket_max_message_size``)
 RAISED_LIMIT = 256 * MIB
 
@@ -43,7 +45,7 @@ SUBJECTS: tuple[PickSubject, ...] = (
     PickSubject(
         "choose-media (compressed, the seed's default)",
         "from choose_media import ChooseMediaWidget\n"
-        f"w = ChooseMediaWidget(count={PHOTOS}, mediaType=['image'])\nks.watch_pick(w)\nw",
+        "w = ChooseMediaWidget(count=20, mediaType=['image'])\nks.watch_pick(w, expected=EXPECTED)\nw",
         ".cm-choose", True,
     ),
     PickSubject(
@@ -82,12 +84,12 @@ async (n) => {
 """
 
 
-def _photos(work: Path) -> list[Path]:
-    return [photo_12mp(work, variant=i) for i in range(PHOTOS)]
+def _photos(work: Path, count: int = PHOTOS) -> list[Path]:
+    return [photo_12mp(work, variant=i) for i in range(count)]
 
 
 def _measure(lab: Lab, browser: Browser, subject: PickSubject, photos: list[Path]) -> dict[str, Any]:
-    nb = session.open_notebook(lab, browser, "pick.ipynb", [subject.cells])
+    nb = session.open_notebook(lab, browser, "pick.ipynb", [f"EXPECTED = {len(photos)}", subject.cells])
     try:
         session.wait_selector(nb, subject.button)
         session.kernel_now(nb)
@@ -95,12 +97,12 @@ def _measure(lab: Lab, browser: Browser, subject: PickSubject, photos: list[Path
         nb.eval_json(f"ks.arm({json.dumps(watch)})")
         t0 = session.pick_file(nb, subject.button, photos)
         if subject.click_confirm:
-            clicked = session.page(nb).evaluate(_CONFIRM_WHEN_STORED, PHOTOS, timeout=150) / 1000
+            clicked = session.page(nb).evaluate(_CONFIRM_WHEN_STORED, len(photos), timeout=150) / 1000
         res = session.kernel_wait(nb, "done|failed", timeout=120, interval=0.05)
         marks = res["marks"]
         if "done" not in marks:
             closes = [c for c in session.websocket_closes(nb) if c.get("code") not in (1000, 1001)]
-            why = (f"the server dropped the connection (close code {closes[0].get('code')}): all {PHOTOS} files "
+            why = (f"the server dropped the connection (close code {closes[0].get('code')}): all {len(photos)} files "
                    "travel in one message, over its 10 MiB websocket message limit; nothing reached the kernel"
                    if closes else f"nothing in Python after 120 s (marks: {sorted(marks)})")
             return {"failure": why}
@@ -122,41 +124,54 @@ def _measure(lab: Lab, browser: Browser, subject: PickSubject, photos: list[Path
         session.close(nb)
 
 
-def run_case(lab: Lab, browser: Browser, work: Path, runs: int, log: Any = print, *, smoke: bool = False) -> CaseResult:
-    """``smoke``: without the row on the default server (a failure by design, a minute of waiting less)."""
-    photos = _photos(work)
-    sizes = [p.stat().st_size for p in photos]
-    ms = [Measurement("pick", s.name, f"{PHOTOS} photos chosen → compressed in Python", "s") for s in SUBJECTS]
-    default_server = Measurement("pick", "FileUpload + plain Pillow loop, server's default message limit",
-                                 f"{PHOTOS} photos chosen → compressed in Python", "s")
+def run_case(lab: Lab, browser: Browser, work: Path, runs: int, log: Any = print, *, smoke: bool = False,
+             counts: tuple[int, ...] = COUNTS) -> CaseResult:
+    """Every count, both widgets, ``runs`` times, interleaved.  ``smoke``: nine photos only, and without the
+    row on the default server (a failure by design)."""
+    counts = (PHOTOS,) if smoke else counts
+    photos = _photos(work, max(counts))
+    ms: list[Measurement] = []
+    by: dict[tuple[str, int], Measurement] = {}
+    for count in counts:
+        for subject in SUBJECTS:
+            m = Measurement("pick", f"{subject.name} @ {count}", f"{count} photos chosen → compressed in Python", "s")
+            m.extra["count"], m.extra["widget"] = count, subject.name
+            by[(subject.name, count)] = m
+            ms.append(m)
     # (Lab formats its arguments with str.format: braces doubled)
     limit = '{{"websocket_max_message_size": ' + str(RAISED_LIMIT) + '}}'
     raised = Lab.start(extra_args=[f"--ServerApp.tornado_settings={limit}"])
     try:
         for i in range(runs):
-            for subject, m in zip(SUBJECTS, ms, strict=True):
-                r = _measure(raised, browser, subject, photos)
-                if "failure" in r:
-                    m.failure = r["failure"]
-                    log(f"  pick {subject.name}: {m.failure}")
-                    continue
-                m.runs.append(r["seconds"])
-                for key in ("stored_all", "uploaded", "confirm"):
-                    if key in r:
-                        m.extra.setdefault(key, []).append(r[key])
-                m.extra.setdefault("output_bytes", []).append(r["info"].get("output_bytes", 0))
-                m.extra.setdefault("cpu", []).append(r["cpu"])
-                log(f"  pick {subject.name} run {i + 1}: {r['seconds']:.2f} s "
-                    + " ".join(f"{k} {r[k]:.2f}" for k in ("uploaded", "stored_all", "confirm") if k in r)
-                    + " CPU s " + " ".join(f"{k} {v:.2f}" for k, v in r["cpu"].items()))
+            for count in counts:
+                for subject in SUBJECTS:
+                    m = by[(subject.name, count)]
+                    r = _measure(raised, browser, subject, photos[:count])
+                    if "failure" in r:
+                        m.failure = r["failure"]
+                        log(f"  pick {subject.name} ({count}): {m.failure}")
+                        continue
+                    m.runs.append(r["seconds"])
+                    for key in ("stored_all", "uploaded", "confirm"):
+                        if key in r:
+                            m.extra.setdefault(key, []).append(r[key])
+                    m.extra.setdefault("output_bytes", []).append(r["info"].get("output_bytes", 0))
+                    m.extra.setdefault("cpu", []).append(r["cpu"])
+                    log(f"  pick {subject.name} ({count}) run {i + 1}: {r['seconds']:.2f} s "
+                        + " ".join(f"{k} {r[k]:.2f}" for k in ("uploaded", "stored_all", "confirm") if k in r)
+                        + " CPU s " + " ".join(f"{k} {v:.2f}" for k, v in r["cpu"].items()))
         if not smoke:
-            r = _measure(lab, browser, SUBJECTS[1], photos)
+            default_server = Measurement("pick", f"{SUBJECTS[1].name}, server's default message limit @ {PHOTOS}",
+                                         f"{PHOTOS} photos chosen → compressed in Python", "s")
+            default_server.extra["count"], default_server.extra["widget"] = PHOTOS, default_server.subject
+            r = _measure(lab, browser, SUBJECTS[1], photos[:PHOTOS])
             default_server.failure = r.get("failure")
             if r.get("seconds") is not None:
                 default_server.runs.append(r["seconds"])
             ms.append(default_server)
     finally:
         raised.stop(check=False)
+    sizes = [p.stat().st_size for p in photos]
     return CaseResult("pick", [_table(ms, sizes, runs)], ms)
 
 
@@ -167,11 +182,13 @@ def _median(values: list[float]) -> float | None:
 
 
 def _table(ms: list[Measurement], sizes: list[int], runs: int) -> Table:
-    mine = ms[0].median
+    mine = {m.extra["count"]: m.median for m in ms if m.extra.get("widget") == SUBJECTS[0].name}
     rows = []
     for m in ms:
+        count = m.extra["count"]
+        name = m.subject.rsplit(" @ ", 1)[0]
         if m.failure and not m.runs:
-            rows.append([m.subject, m.failure, "–", "–", "–", "–", ""])
+            rows.append([str(count), name, m.failure, "–", "–", "–", "–", ""])
             continue
         steps = []
         for key, what in (("uploaded", "files in Python"), ("stored_all", "all stored"), ("confirm", "Confirm clicked")):
@@ -179,28 +196,29 @@ def _table(ms: list[Measurement], sizes: list[int], runs: int) -> Table:
             if v is not None:
                 steps.append(f"{what} {v:.2f}")
         out = _median(m.extra.get("output_bytes", []))
-        rows.append([m.subject, fmt(m.median, 2), "–" if m is ms[0] else ratio(mine, m.median),
+        first = m.extra.get("widget") == SUBJECTS[0].name
+        rows.append([str(count), name, fmt(m.median, 2), "–" if first else ratio(mine.get(count), m.median),
                      "; ".join(steps) or "–", cpu_cell(m.extra.get("cpu", [])), f"{out / 1e6:.1f} MB" if out else "–",
                      spread(m.runs, 2)])
     return Table(
-        f"A typical pick: {PHOTOS} phone photos chosen → compressed in Python",
-        ["widget", "s (median)", "choose-media time ÷ this", "steps (s after choosing, medians)",
-         "CPU s: browser / server / kernel", "output",
-         f"range of {runs} runs (s)"],
+        f"A typical pick: {PHOTOS} phone photos (and 1, 20) chosen → compressed in Python",
+        ["photos", "widget", "s (median)", "choose-media time ÷ this", "steps (s after choosing, medians)",
+         "CPU s: browser / server / kernel", "output", f"range of {runs} runs (s)"],
         rows,
         notes=[
-            f"{PHOTOS} different 12 MP JPEGs (4000x3000, q92, EXIF orientation 6, film grain like a phone's "
-            f"sensor), {min(sizes) / 1e6:.1f}–{max(sizes) / 1e6:.1f} MB each, {sum(sizes) / 1e6:.0f} MB in all, "
-            "set on the file input at once (`DOM.setFileInputFiles`). Output: long edge 1920 px, JPEG.",
-            "choose-media: the page clicks Confirm as soon as all are stored; the clock stops when `w.result` "
-            "has every compressed file. Each photo is compressed as soon as it is stored (`sizeType` "
-            "includes `compressed`), on a pool of worker threads, while the next ones arrive.",
+            f"Different 12 MP JPEGs (4000x3000, q92, EXIF orientation 6, film grain like a phone's sensor), "
+            f"{min(sizes) / 1e6:.1f}–{max(sizes) / 1e6:.1f} MB each, set on the file input at once "
+            "(`DOM.setFileInputFiles`). Output: long edge 1920 px, JPEG q80.",
+            "choose-media: the page clicks Confirm as soon as all are stored (a user clicks then); the clock stops "
+            "when `w.result` has every compressed file. Each photo is compressed as soon as it is stored "
+            "(`sizeType` includes `compressed`), on a pool of worker threads, while the next ones arrive; its "
+            "list thumbnail is made by the kernel from the pixels it decodes to check the file.",
             "Peer: the loop a user writes, run as soon as `value` is set: `Image.open(io.BytesIO(content))`, "
             "`ImageOps.exif_transpose`, `thumbnail((1920, 1920))`, `save(..., 'JPEG', quality=80)`.",
             "CPU s: CPU seconds from choosing to the end (medians), read by the kernel when its clock stopped: "
             "all Chromium processes, the Jupyter server, the kernel (all threads, compression included).",
             f"FileUpload sends every file in one message: it is measured on a second server with "
-            f"`websocket_max_message_size` raised to {RAISED_LIMIT // MIB} MiB; the last row is the same pick "
-            "on the default server.",
+            f"`websocket_max_message_size` raised to {RAISED_LIMIT // MIB} MiB; the last row is the nine photos "
+            "on the default server, as users of hosted notebooks get it.",
         ],
     )

@@ -25,7 +25,7 @@ def block(results: str) -> str:
     profiled = len(kept) < len(sections)
     out = ("Run with `python -m benchmarks` (one command, about 20 minutes; `--smoke` runs one small case each and "
            "is part of the test run); copied here from benchmarks/results.md by `python -m benchmarks.readme`.\n\n")
-    out += "".join(kept).rstrip("\n") + "\n"
+    out += "".join(kept).rstrip("\n").replace("](charts/", "](benchmarks/charts/") + "\n"
     if profiled:
         out += ("\nWhere choose-media's transfer time goes — the shipped transfer against variants of itself "
                 "(chunk sizes, windows, md5 placement, round trips) in the same run: "

@@ -131,7 +131,8 @@ def machine(chromium: str | None = None) -> dict[str, str]:
     }
 
 
-def render(results: Iterable[CaseResult], info: dict[str, str], *, command: str, runs: int) -> str:
+def render(results: Iterable[CaseResult], info: dict[str, str], *, command: str, runs: int,
+           charts: list[str] | None = None) -> str:
     head = [
         "# choose-media benchmarks",
         "",
@@ -150,6 +151,8 @@ def render(results: Iterable[CaseResult], info: dict[str, str], *, command: str,
         head += [f"Machine load average: {info['load']}; the whole run took {info.get('wall', '?')}. Other "
                  "processes share these cores, so compare rows measured in the same run, not across runs.", ""]
     body = [t.markdown() for r in results for t in r.tables]
+    if charts:
+        body.insert(0, "### Charts\n\n" + "\n".join(charts) + "\n")
     return "\n".join(head) + "\n" + "\n".join(body)
 
 

@@ -59,6 +59,9 @@ function buildCameraDom(t) {
   return { video, flash, badge, stage, messageText, retry, message, open, device, switchCamera, shutter, record, retake, close, controls, say, el };
 }
 
+/** How long a photo taken at the shutter's press waits for its click. */
+const PRESS_FRESH_MS = 1000;
+
 class CameraView {
   /** @param {SourceContext} ctx */
   constructor(ctx) {
@@ -93,6 +96,8 @@ class CameraView {
     this.recording = null;
     this.recordStarting = false;
     this.photoBusy = false;
+    /** A photo taken when the shutter went down, for the click that follows. @type {{shot: Promise<File>, at: number} | null} */
+    this.pressed = null;
     /** @type {PhotoCamera | null} */
     this.photos = null;
     /** Captures of this view, newest last, for Retake. @type {File[]} */
@@ -364,17 +369,31 @@ class CameraView {
     this.announce(this.t(file.type.startsWith("video/") ? "camera.say.video" : "camera.say.photo"));
   }
 
+  /**
+   * The shutter went down (pointer or key): the frame of this moment is taken now, as camera apps do, and
+   * encoded while the press lasts; the click that follows uses it. A press that ends elsewhere leaves it
+   * unused (a newer press, or one older than a second, takes a new one).
+   */
+  pressShutter() {
+    const photos = this.photos;
+    if (!photos || this.photoBusy || this.recording || this.state !== "live") return;
+    const shot = photos.take();
+    shot.catch(() => {}); // a failure is reported by the click that uses it
+    this.pressed = { shot, at: performance.now() };
+  }
+
   async takePhoto() {
     const photos = this.photos;
     if (!photos || this.photoBusy || this.recording) return;
+    const pressed = this.pressed;
+    this.pressed = null;
+    // The frame first, then the UI: rendering (and the flash) would delay it.
+    const shot = pressed && performance.now() - pressed.at < PRESS_FRESH_MS ? pressed.shot : photos.take();
     this.photoBusy = true;
     this.render();
-    const flash = this.flash;
-    flash.classList.remove("cm-flash-on");
-    void flash.offsetWidth; // restart the animation
-    flash.classList.add("cm-flash-on");
+    this.flashOnce();
     try {
-      const file = await photos.take();
+      const file = await shot;
       if (this.streams.current) this.capture(file); // else the camera closed meanwhile
     } catch (err) {
       this.showProblem(this.t("camera.photo_failed", { reason: this.explain(err) }));
@@ -382,6 +401,19 @@ class CameraView {
       this.photoBusy = false;
       this.render();
     }
+  }
+
+  /** The white flash of a shot; the Web Animations API restarts it without forcing a layout. */
+  flashOnce() {
+    const flash = this.flash;
+    if (globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches) return;
+    if (typeof flash.animate === "function") {
+      flash.animate([{ opacity: 0.8 }, { opacity: 0 }], { duration: 250, easing: "ease-out" });
+      return;
+    }
+    flash.classList.remove("cm-flash-on");
+    void flash.offsetWidth; // restart the CSS animation
+    flash.classList.add("cm-flash-on");
   }
 
   async startRecording() {
@@ -509,6 +541,14 @@ class CameraView {
         this.start();
       },
       shutter: () => this.takePhoto(),
+      shutterDown: (/** @type {Event} */ e) => {
+        const press = /** @type {PointerEvent} */ (e);
+        if (press.button === 0 && press.isPrimary !== false) this.pressShutter();
+      },
+      shutterKey: (/** @type {Event} */ e) => {
+        const key = /** @type {KeyboardEvent} */ (e);
+        if ((key.key === " " || key.key === "Enter") && !key.repeat) this.pressShutter();
+      },
       record: () => (this.recording ? this.stopRecording(false) : this.startRecording()),
       retake: () => this.retakeLast(),
     };
@@ -530,11 +570,12 @@ class CameraView {
 
   listen() {
     const on = this.handlers();
-    /** @type {[HTMLElement, string, () => void][]} */
+    /** @type {[HTMLElement, string, (e: Event) => void][]} */
     this.domEvents = [
       [this.open, "click", on.open], [this.close, "click", on.close], [this.retry, "click", on.retry],
       [this.device, "change", on.device], [this.switchCamera, "click", on.switchCamera],
       [this.shutter, "click", on.shutter], [this.record, "click", on.record], [this.retake, "click", on.retake],
+      [this.shutter, "pointerdown", on.shutterDown], [this.shutter, "keydown", on.shutterKey],
     ];
     for (const [node, event, handler] of this.domEvents) node.addEventListener(event, handler);
     this.offFrameAcks = this.ctx.channel.on("frame_ack", (msg) => {
