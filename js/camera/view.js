@@ -371,8 +371,8 @@ class CameraView {
 
   /**
    * The shutter went down (pointer or key): the frame of this moment is taken now, as camera apps do, and
-   * encoded while the press lasts; the click that follows uses it. A press that ends elsewhere leaves it
-   * unused (a newer press, or one older than a second, takes a new one).
+   * encoded while the press lasts; the click that follows uses it. A press that slides off the shutter drops
+   * it, and a click more than a second after its press takes a new one.
    */
   pressShutter() {
     const photos = this.photos;
@@ -545,6 +545,9 @@ class CameraView {
         const press = /** @type {PointerEvent} */ (e);
         if (press.button === 0 && press.isPrimary !== false) this.pressShutter();
       },
+      shutterAbandoned: () => {
+        this.pressed = null; // the press slid off the shutter: no click will use its photo
+      },
       shutterKey: (/** @type {Event} */ e) => {
         const key = /** @type {KeyboardEvent} */ (e);
         if ((key.key === " " || key.key === "Enter") && !key.repeat) this.pressShutter();
@@ -576,6 +579,7 @@ class CameraView {
       [this.device, "change", on.device], [this.switchCamera, "click", on.switchCamera],
       [this.shutter, "click", on.shutter], [this.record, "click", on.record], [this.retake, "click", on.retake],
       [this.shutter, "pointerdown", on.shutterDown], [this.shutter, "keydown", on.shutterKey],
+      [this.shutter, "pointerleave", on.shutterAbandoned], [this.shutter, "pointercancel", on.shutterAbandoned],
     ];
     for (const [node, event, handler] of this.domEvents) node.addEventListener(event, handler);
     this.offFrameAcks = this.ctx.channel.on("frame_ack", (msg) => {

@@ -125,6 +125,41 @@ def test_front_camera_photo_is_full_size_unmirrored_and_arrives_in_the_kernel(op
     page.wait_for_function(f"() => ({LIVE_TRACKS_JS})().length === 0", timeout=10_000)
 
 
+def test_the_photo_is_taken_when_the_shutter_goes_down(open_notebook, camera_browser) -> None:
+    """As in camera apps, the photo is of the moment the shutter is pressed, encoded while the finger is still
+    on it; the release (the click) adds it to the pick. A press that slides off the shutter adds nothing, and
+    the next tap takes a new photo."""
+    nb = open_live_camera(open_notebook, camera_browser, "sourceType=['camera'], mediaType=['image'], sizeType=['original']")
+    page = nb.page
+    box = page.locator(".cm-cam-shutter").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    encodes = "() => window.__cmProbe.encodes.filter(e => e.type === 'image/jpeg').length"
+    before = page.evaluate(encodes)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_function(f"() => ({encodes})() === {before + 1}", timeout=10_000)  # encoded, finger still down
+    assert page.locator(".cm-item").count() == 0  # not in the pick before the release
+    page.mouse.up()
+    page.wait_for_selector(".cm-item[data-state=stored]", timeout=30_000)
+    assert page.evaluate(encodes) == before + 1  # the click used the photo of the press
+    timing = page.evaluate("() => window.__cmProbe.lastPhoto()")
+    assert timing["pressed"] < timing["encoded"] <= timing["stored"], timing
+    # pressed, then slid off the shutter before the release: no photo
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 400, steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(600)
+    assert page.locator(".cm-item").count() == 1
+    # the next tap takes a new photo, not the abandoned press's
+    page.click(".cm-cam-shutter")
+    page.wait_for_function("() => document.querySelectorAll('.cm-item[data-state=stored]').length === 2", timeout=30_000)
+    assert page.evaluate(encodes) == before + 3
+    page.click(".cm-confirm")
+    assert len(nb.wait_for("w.result")["tempFiles"]) == 2
+
+
 def probe_expr(index: int) -> str:
     return (
         "(lambda i: {'codec': i.codec, 'audio': i.has_audio, 'duration': i.duration, 'w': i.width, 'h': i.height})"

@@ -400,7 +400,8 @@ _RUN_ALL_JS = r"""
 #:   ``streams``: every stream it answered (camera and microphone), kept so tests can see their tracks end;
 #: - ``previews``: every stream shown in a choose-media camera preview (``.cm-cam-preview``'s ``srcObject``);
 #: - ``recordings``: one per ``MediaRecorder``: ``mimeType``, ``ms`` (start to stop), ``size`` (bytes recorded);
-#: - ``shutters``, ``encodes``, ``stored``: ``performance.now()`` of each shutter click, each photo encode
+#: - ``shutters``, ``encodes``, ``stored``: ``performance.now()`` of each shot (the shutter's press, pointer or key,
+#:   or its click when there was none), each photo encode
 #:   (``ImageCapture.takePhoto`` answered, or a canvas ``toBlob``) and each list item turning ``stored``;
 #:   ``lastPhoto()`` reads them as ``{pressed, encoded, stored, method}`` for the last click.
 CAMERA_PROBE_JS = r"""
@@ -477,8 +478,16 @@ CAMERA_PROBE_JS = r"""
       callback(blob);
     }, type, quality);
   };
+  // A shot starts when the shutter goes down (pointer or key: the page takes the frame then), else at its click.
+  let down = null;
+  const onShutter = (e) => e.target instanceof Element && e.target.closest(".cm-cam-shutter");
+  addEventListener("pointerdown", (e) => { if (onShutter(e)) down = performance.now(); }, true);
+  addEventListener("keydown", (e) => { if (onShutter(e) && (e.key === " " || e.key === "Enter")) down = performance.now(); }, true);
   addEventListener("click", (e) => {
-    if (e.target instanceof Element && e.target.closest(".cm-cam-shutter")) probe.shutters.push(performance.now());
+    if (!onShutter(e)) return;
+    const now = performance.now();
+    probe.shutters.push(down !== null && now - down < 1000 ? down : now);
+    down = null;
   }, true);
   new MutationObserver((records) => {
     for (const r of records) {
