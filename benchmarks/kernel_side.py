@@ -8,7 +8,9 @@ does not change a figure.
 
 from __future__ import annotations
 
+import atexit
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -425,6 +427,7 @@ class Ceiling(anywidget.AnyWidget):  # type: ignore[misc]
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self._dir = Path(tempfile.mkdtemp(prefix="bench-ceiling-"))
+        atexit.register(shutil.rmtree, self._dir, True)  # the kernel shuts down with the benchmark's notebook
         self._file: Any = None
         self._size = 0
         self._received = 0

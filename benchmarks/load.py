@@ -51,7 +51,12 @@ SUBJECTS: tuple[LoadSubject, ...] = (
                 "(() => { const v = root.querySelector('video.cm-cam-preview');"
                 " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()", ("anywidget",),
                 (_STATIC / "widget.js", _STATIC / "widget.css")),
-    LoadSubject("ipywebrtc CameraStream (first frame)", "from ipywebrtc import CameraStream",
+    LoadSubject("ipywebrtc CameraStream at choose-media's constraints (first frame)", "from ipywebrtc import CameraStream",
+                "CameraStream(constraints={'audio': False, 'video': {'facingMode': {'ideal': 'user'},"
+                " 'width': {'ideal': 1920}, 'height': {'ideal': 1080}}})", "video",
+                "(() => { const v = root.querySelector('video');"
+                " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()", ("jupyter-webrtc",)),
+    LoadSubject("ipywebrtc CameraStream.facing_user() default, 640x480 (first frame)", "from ipywebrtc import CameraStream",
                 "CameraStream.facing_user(audio=False)", "video",
                 "(() => { const v = root.querySelector('video');"
                 " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()", ("jupyter-webrtc",)),
@@ -156,8 +161,8 @@ def run_case(lab: Lab, browser: Browser, runs: int, log: Any = print, *, shared:
         ms += [m, mv]
         pairs.append((subject, m, mv))
     groups = [pairs] if shared else [[p] for p in pairs]
-    for group in groups:
-        for _ in range(runs):
+    for _ in range(runs):  # interleaved: a busy moment of the machine hits every widget alike
+        for group in groups:
             setup = "\n".join(dict.fromkeys(s.setup for s, _, _ in group))
             nb = session.open_notebook(lab, browser, "load.ipynb", [setup, *(s.cell for s, _, _ in group)], run=False)
             try:
@@ -218,7 +223,10 @@ def _table(ms: list[Measurement], sizes: dict[str, dict[str, tuple[int, int]]], 
         notes=[
             "Visible: the widget's root element has a size; usable: the choose button is visible, or for cameras "
             "the first frame is in the `<video>`. From `notebook:run-cell` (imports already done), in a new "
-            "notebook, kernel and tab each run; the camera rows are compared with each other.",
+            "notebook, kernel and tab each run; runs interleaved across widgets; the camera rows are compared "
+            "with choose-media's camera, which asks for 1920x1080 (an `ideal`, with the facing mode): the first "
+            "ipywebrtc row asks for the same, the second is its default (640x480, which Chromium's fake camera "
+            "starts faster).",
             "Front-end: files the page loaded from the widget's JupyterLab extension (FileUpload lives in the "
             "ipywidgets manager itself) plus, for choose-media, its anywidget ESM and CSS; \"runtime\" is the "
             "anywidget extension; the total adds the ipywidgets manager files loaded in that page.",

@@ -31,6 +31,7 @@ class Experiment:
     until: str = "bytes"
     small: bool = False  # also run at the small (latency-bound) size
     raw: bool = False  # the bytes are sent by a Python websocket client, not by the page (rawpipe.py)
+    read_only: bool = False  # the page only reads the File (as the widget does), nothing is sent
 
 
 def _variant(name: str, edits: list[variants.Edit], **kw: Any) -> Callable[[], Subject]:
@@ -46,8 +47,13 @@ def experiments() -> list[Experiment]:
         Experiment("pipe without a browser: Python websocket client → server → kernel, same messages",
                    lambda: ceiling, "verified", raw=True),
         Experiment("ceiling: bare anywidget, 8 MiB messages back to back", lambda: ceiling, "verified", True),
-        Experiment("choose-media as shipped: 9 MiB chunks × 4 in flight, `begin`/`end` pipelined, no browser md5, "
-                   "video poster after the transfer", lambda: choose_media("shipped"), small=True),
+        Experiment("the page only reads the File, in 9 MiB slices as the widget does (nothing sent)",
+                   lambda: ceiling, "read", True, read_only=True),
+        Experiment("choose-media as shipped: one `file` message up to 9 MiB, else 9 MiB chunks × 4 in flight, "
+                   "`begin`/`end` pipelined, no browser md5, video poster after the transfer",
+                   lambda: choose_media("shipped"), small=True),
+        Experiment("… in chunks (`begin`, chunks, `end`) even when it fits one message (before)",
+                   _variant("chunked", variants.ALWAYS_CHUNKED), small=True),
         Experiment("… 9 MiB × 2 in flight", lambda: choose_media("w2", in_flight=2)),
         Experiment("… 9 MiB × 8 in flight", lambda: choose_media("w8", in_flight=8)),
         Experiment("… 4 MiB × 8 in flight", lambda: choose_media("c4", chunk_mib=4, in_flight=8)),
@@ -65,6 +71,37 @@ def experiments() -> list[Experiment]:
         Experiment("… all of the above \"before\" with 4 MiB × 8 in flight: the transfer as it was",
                    _variant("before", variants.BEFORE, chunk_mib=4, in_flight=8), small=True),
     ]
+
+
+_READ_SLICES = r"""
+async (chunk) => {
+  const file = window.__benchInput.files[0];
+  const t0 = performance.now();
+  for (let at = 0; at < file.size; at += chunk) await file.slice(at, at + chunk).arrayBuffer();
+  return (performance.now() - t0) / 1000;
+}
+"""
+
+
+def read_alone(lab: Lab, browser: Browser, path: Path) -> float:
+    """Seconds the page takes only to read ``path`` as the widget reads a file (9 MiB slices, one after another),
+    in a notebook tab showing the widget, the bytes then dropped: the page's share of the ceiling."""
+    from . import session
+    from .transfer import CHOOSE_MEDIA
+
+    nb = session.open_notebook(lab, browser, "profile-read.ipynb", [CHOOSE_MEDIA.cells])
+    try:
+        session.wait_selector(nb, CHOOSE_MEDIA.button)
+        page = session.page(nb)
+        # a detached input: the widget never sees the file
+        handle = page.evaluate_handle(
+            "(() => { const i = document.createElement('input'); i.type = 'file'; return (window.__benchInput = i); })()")
+        if handle is None:
+            raise RuntimeError("no file input")
+        page.set_input_files(handle, [path])
+        return float(page.evaluate(_READ_SLICES, 9 * MIB))
+    finally:
+        session.close(nb)
 
 
 def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
@@ -143,6 +180,11 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
             m = found[e.label]
             if isinstance(subject, str):
                 m.skipped = subject
+                continue
+            if e.read_only:
+                seconds = read_alone(lab, browser, path)
+                m.runs.append(size_mib / seconds)
+                log(f"  profile {e.label[:60]:60s} run {i + 1}: {size_mib / seconds:7.1f} MiB/s")
                 continue
             r = (rawpipe.measure_once(lab, browser, path) if e.raw
                  else measure_once(lab, browser, subject, path, name="profile"))

@@ -24,7 +24,7 @@ Edit = tuple[str, str]  # (regex, replacement) applied once to js/transfer.js, o
 _NOTE = (
     "const __note = (what) => (globalThis.__cmTimeline ??= []).push([what, performance.timeOrigin + performance.now()]);\n"
 )
-_SEND_END = r'this\.model\.send\(\{ kind: "end", id \}\);'
+_SEND_END = r'this\.channel\.send\(toKernel\.end\(id\)\);'
 _LET_SENT = r"(\n(\s*)let sent = 0;\n)"
 
 #: Timeline notes (``globalThis.__cmTimeline``: [what, epoch ms]) at each step of ``Transfer.run``; each is
@@ -32,17 +32,23 @@ _LET_SENT = r"(\n(\s*)let sent = 0;\n)"
 TIMELINE: list[Edit] = [
     (r"(const buffer = await next;)", r'\1 __note("read");'),
     (r"(md5all\.update\(new Uint8Array\(buffer\)\);)", r'\1 __note("md5");'),
-    (r'(this\.model\.send\(\{ kind: "chunk", id, offset: sent \}, undefined, \[buffer\]\);)', r'\1 __note("sent");'),
+    (r'(this\.channel\.send\(toKernel\.chunk\(id, sent\), \[buffer\]\);)', r'\1 __note("sent");'),
+    (r"(const buffer = await this\.file\.arrayBuffer\(\);)", r'\1 __note("read");'),
+    (r"(this\.channel\.send\(toKernel\.file\(this\.id, this\.file, this\.source\), \[buffer\]\);)", r'\1 __note("sent");'),
     (r'(if \(msg\.kind === "ack" && typeof msg\.received === "number"\))',
      r'if (msg.kind === "ack") __note("ack");\n    \1'),
-    (r'(this\.model\.send\(\{ kind: "end", id[^\n]*\);)', r'__note("end"); \1'),
+    (r'(this\.channel\.send\(toKernel\.end\(id\)\);)', r'__note("end"); \1'),
 ]
+
+#: As before: every file in ``begin``/chunks/``end``, even one that fits one message (``file``).
+ALWAYS_CHUNKED: list[Edit] = [(r"return file\.size > 0 && file\.size <= chunkSize;", "return false;")]
 
 #: As before: the browser hashes every chunk on the page's main thread and sends the md5 with ``end``.
 BROWSER_MD5: list[Edit] = [
+    *ALWAYS_CHUNKED,
     (_LET_SENT, r"\1\2const md5all = new Md5();\n"),
     (r"(const buffer = await next;)", r"\1 md5all.update(new Uint8Array(buffer));"),
-    (_SEND_END, r'this.model.send({ kind: "end", id, md5: md5all.hex() });'),
+    (_SEND_END, r'this.channel.send({ kind: "end", id, md5: md5all.hex() });'),
 ]
 
 _WORKER_JS = """
@@ -65,23 +71,26 @@ onmessage = async (e) => {
 
 #: md5 computed in a Web Worker from the File itself, in parallel with sending; awaited before ``end``.
 WORKER_MD5: list[Edit] = [
+    *ALWAYS_CHUNKED,
     (_LET_SENT, r"\1\2const hashing = hashInWorker(file, this.chunkSize);\n"),
-    (_SEND_END, r'this.model.send({ kind: "end", id, md5: await hashing });'),
+    (_SEND_END, r'this.channel.send({ kind: "end", id, md5: await hashing });'),
 ]
 
 #: As before: a round trip after ``begin`` (its ack awaited before the first chunk) and before ``end``
 #: (sent only once every chunk was acknowledged).
 ROUND_TRIPS: list[Edit] = [
-    (r'(kind: "begin"[^\n]*\n)', r'\1      await this.until((m) => m.kind === "ack");\n'),
+    *ALWAYS_CHUNKED,
+    (r'(this\.channel\.send\(toKernel\.begin\(id, file, this\.source\)\);\n)', r'\1      await this.until((m) => m.kind === "ack");\n'),
     (r"(\n\s*)(" + _SEND_END + ")", r'\1while (this.acked < file.size) await this.until((m) => m.kind === "ack");\1\2'),
 ]
 
 #: As before: the video thumbnail (a ``<video>`` poster, which starts Chromium's media pipeline) loads
 #: as soon as the file is picked, while it is being sent.
-POSTER_AT_ONCE: list[Edit] = [(r"widget.js: (\n(\s*)showThumb = \(\) => \{)", r"\n\2video.src = url;\1")]
+POSTER_AT_ONCE: list[Edit] = [(r"picker/view.js: (\n(\s*)const showThumb = \(\) => \{)", r"\n\2video.src = url;\1")]
+
 
 #: Everything as it was before the transfer was reworked (with 4 MiB x 8 chunks set by the experiment).
-BEFORE: list[Edit] = ROUND_TRIPS + BROWSER_MD5 + POSTER_AT_ONCE
+BEFORE: list[Edit] = ROUND_TRIPS + BROWSER_MD5[1:] + POSTER_AT_ONCE
 
 
 class VariantUnavailable(RuntimeError):

@@ -44,3 +44,9 @@ def test_smoke_mode_produces_a_number_for_every_case(tmp_path: Path) -> None:
     text = out.read_text()
     for title in ("Transfer, browser → kernel", "A typical pick", "Photo capture", "Live frames", "Load:", "Media: image", "Media: video"):
         assert title in text, f"results.md has no table {title!r}"
+    # the charts, drawn from the same measurements, sit beside results.md and are linked from it
+    for chart in ("transfer", "memory", "pick", "latency"):
+        svg = tmp_path / "charts" / f"{chart}.svg"
+        assert svg.exists() and svg.read_text().lstrip().startswith(("<?xml", "<svg")), f"no chart {svg.name}"
+        assert f"](charts/{chart}.svg)" in text
+    assert json.loads((tmp_path / "results.json").read_text())["cases"].keys() == data["cases"].keys()

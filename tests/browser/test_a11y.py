@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from choose_media.samples import make_photo
+from tests.support.harness import FAKE_CAMERA
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 STORED = "(n) => document.querySelectorAll('.cm-item[data-state=stored]').length === n"
@@ -96,7 +97,7 @@ def test_simplified_chinese_ui(open_notebook, photo: Path) -> None:
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is installed by npm ci")
 def test_camera_view_by_keyboard_with_no_serious_accessibility_violations(open_notebook, launch_browser) -> None:
     two_cameras = launch_browser(
-        ["--use-fake-device-for-media-stream=device-count=2"], drop_args=["--use-fake-device-for-media-stream"]
+        ["--use-fake-device-for-media-stream=device-count=2,fps=30"], drop_args=[FAKE_CAMERA]
     )
     nb = open_notebook(
         ["from choose_media import ChooseMediaWidget\nw = ChooseMediaWidget(maxDuration=3)\nw"], browser=two_cameras

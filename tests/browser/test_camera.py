@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from choose_media.media.videos import ffmpeg_exe
-from tests.support.harness import CAMERA_PROBE_JS, InitScriptBrowser
+from tests.support.harness import CAMERA_PROBE_JS, FAKE_CAMERA, InitScriptBrowser
 
 SIZE = (640, 480)
 #: Quadrant colours as the fake camera delivers them (after its YUV 4:2:0 round trip).
@@ -266,7 +266,7 @@ LIVE_VIDEO_DEVICES_JS = (
 
 def test_device_picker_switch_and_stale_answers(open_notebook, launch_browser) -> None:
     browser = launch_browser(
-        ["--use-fake-device-for-media-stream=device-count=2"], drop_args=["--use-fake-device-for-media-stream"]
+        ["--use-fake-device-for-media-stream=device-count=2,fps=30"], drop_args=[FAKE_CAMERA]
     )
     nb = open_notebook(
         widget_cells("sourceType=['camera'], mediaType=['image']"), browser=InitScriptBrowser(browser, CAMERA_PROBE_JS, TWO_CAMERAS_JS)

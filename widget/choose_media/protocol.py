@@ -68,8 +68,8 @@ MESSAGES: Final[tuple[MessageKind, ...]] = (
        "a live camera frame for `on_frame` (answered with `frame_ack`; at most two in flight); `dropped`: "
        "frames the page skipped since the last one it sent"),
     _m("preview", "browser", "id", "–",
-       "the page cannot show this stored file's thumbnail itself (HEIF, TIFF, a video codec it lacks): the "
-       "kernel makes one"),
+       "the page cannot show this stored file's thumbnail itself (HEIF, TIFF, a video codec it lacks), or "
+       "should not (an image over 1 MiB: decoding it costs the page more than sending it): the kernel makes one"),
     _m("camera_state", "browser",
        "state source constraints settings label facing mirrored audio devices", "–",
        "what the camera is doing (kept as `w.camera_state`)"),
