@@ -105,9 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                 "photo": lambda: camera.photo_case(lab, browser, max(runs, 1) if smoke else max(runs, 5), log),
                 "frames": lambda: camera.frames_case(lab, browser, 1.5 if smoke else 5.0, runs, log),
                 "load": lambda: load.run_case(lab, browser, runs, log, shared=smoke),
-                # the profile's rows differ by less than the other cases' peers: at least 5 runs
                 "profile": lambda: profile.run_case(
-                    lab, browser, work, [int(x) for x in a.profile_sizes.split(",")], max(runs, 5), log),
+                    lab, browser, work, [int(x) for x in a.profile_sizes.split(",")], runs, log),
             }
         from . import media
 

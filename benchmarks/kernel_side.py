@@ -56,11 +56,16 @@ def peak_rss_kib() -> int:
     return hwm if hwm is not None else max_rss_kib()
 
 
+#: The marks that stop a clock: only these read the watched processes' CPU (reading ~40 processes' threads
+#: takes tens of milliseconds, which a mark in the middle of a transfer must not add to it).
+CPU_MARKS = frozenset({"verified", "done"})
+
+
 def arm(watch: dict[str, list[int]] | None = None) -> float:
     """Forget earlier marks and take the peak-memory baseline; returns the kernel's clock.
 
-    ``watch``: processes (by role, e.g. ``{"browser": [...], "server": [...]}``) whose CPU seconds each mark
-    also records, so CPU is read at the moment a clock stops, not when the driver next polls.
+    ``watch``: processes (by role, e.g. ``{"browser": [...], "server": [...]}``) whose CPU seconds the marks in
+    ``CPU_MARKS`` also record, so CPU is read at the moment a clock stops, not when the driver next polls.
 
     The peak RSS is first reset to the current RSS (Linux: ``5`` into ``/proc/self/clear_refs``) and read
     back as ``VmHWM``, so the growth measured is this run's, not the peak of importing the widgets.  (Plain
@@ -98,7 +103,8 @@ def _cpu_now() -> dict[str, float]:
 def mark(name: str) -> None:
     if name not in MARKS:
         now = time.time()
-        CPU_AT[name] = _cpu_now()
+        if name in CPU_MARKS:
+            CPU_AT[name] = _cpu_now()
         MARKS[name] = now  # last: a snapshot taken meanwhile (on a subshell) sees both or neither
 
 

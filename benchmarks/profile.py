@@ -218,6 +218,18 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
         "and the kernel process. With 2 shared cores, CPU is what limits throughput; wall-clock rows within a "
         "few tens of percent of each other are within the noise of a busy machine, the CPU columns are steadier.",
     ]
+    def median_of(prefix: str) -> float | None:
+        return next((found[e.label].median for e in exps if e.label.startswith(prefix)), None)
+
+    read, pipe = median_of("the page only reads"), median_of("pipe without a browser")
+    if read and pipe and ceiling:
+        notes.append(
+            f"Why the ceiling stands where it does: the same messages without a browser move at {fmt(pipe)} MiB/s, "
+            f"and the page alone reads the File at {fmt(read)} MiB/s; page → server → kernel, the ceiling is "
+            f"{fmt(ceiling)} MiB/s: the browser's File read and its websocket framing, on the 2 cores the server "
+            "and the kernel share, set it, not the protocol. A faster path would have to skip the kernel's "
+            "websocket: an HTTP upload to a server extension, which Voilà, marimo and hosted notebooks do not "
+            "load, so choose-media keeps the one path that works on every host.")
     if breakdown_too:
         try:
             notes += [n for n in breakdown(lab, browser, path, runs) if n]

@@ -23,7 +23,7 @@ def block(results: str) -> str:
     sections = re.split(r"(?m)^(?=### )", text)
     kept = [s for s in sections if not s.startswith(_PROFILE)]
     profiled = len(kept) < len(sections)
-    out = ("Run with `python -m benchmarks` (one command, about 20 minutes; `--smoke` runs one small case each and "
+    out = ("Run with `python -m benchmarks` (one command, about 40 minutes; `--smoke` runs one small case each and "
            "is part of the test run); copied here from benchmarks/results.md by `python -m benchmarks.readme`.\n\n")
     out += "".join(kept).rstrip("\n").replace("](charts/", "](benchmarks/charts/") + "\n"
     if profiled:
