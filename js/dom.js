@@ -14,6 +14,17 @@ export function h(tag, attrs = {}, children = []) {
   return node;
 }
 
+/**
+ * Sets only what differs: assigning an equal text, `hidden` or `disabled` still counts as a DOM change (style
+ * invalidation, mutation records for the host's observers), and the list updates many times per file.
+ * @param {HTMLElement & {disabled?: boolean}} el @param {{textContent?: string, hidden?: boolean, disabled?: boolean}} props
+ */
+export function update(el, props) {
+  if (props.textContent !== undefined && el.textContent !== props.textContent) el.textContent = props.textContent;
+  if (props.hidden !== undefined && el.hidden !== props.hidden) el.hidden = props.hidden;
+  if (props.disabled !== undefined && el.disabled !== props.disabled) el.disabled = props.disabled;
+}
+
 /** @param {number} n a byte count @returns {string} */
 export function formatBytes(n) {
   if (n < 1024) return `${n} B`;

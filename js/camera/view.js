@@ -59,6 +59,8 @@ function buildCameraDom(t) {
   return { video, flash, badge, stage, messageText, retry, message, open, device, switchCamera, shutter, record, retake, close, controls, say, el };
 }
 
+/** How long a view may take to be put in the page after it was made (else it counts as hidden). */
+const PLACING_MS = 2000;
 /** How long a photo taken at the shutter's press waits for its click. */
 const PRESS_FRESH_MS = 1000;
 
@@ -98,6 +100,8 @@ class CameraView {
     this.photoBusy = false;
     /** A photo taken when the shutter went down, for the click that follows. @type {{shot: Promise<File>, at: number} | null} */
     this.pressed = null;
+    /** Made but not yet in the page (see `shown`). */
+    this.placing = true;
     /** @type {PhotoCamera | null} */
     this.photos = null;
     /** Captures of this view, newest last, for Retake. @type {File[]} */
@@ -133,6 +137,9 @@ class CameraView {
    */
   shown() {
     const el = this.el;
+    // Just rendered, not yet in the page: it is going where the user just ran the cell, so the camera may start
+    // opening now (as early as a CameraStream does); the first visibility check stops it if it is hidden after all.
+    if (this.placing && !el.isConnected) return !document.hidden;
     return (
       !document.hidden &&
       (typeof el.checkVisibility === "function" ? el.checkVisibility() : el.isConnected && el.getClientRects().length > 0)
@@ -590,13 +597,20 @@ class CameraView {
     };
     navigator.mediaDevices?.addEventListener?.("devicechange", this.onDeviceChange);
     // Shown or hidden: browser tab switches, JupyterLab tab switches (display: none), collapsed outputs.
-    let wasShown = this.shown();
+    /** @type {boolean | null} null: not checked in the page yet (the first check always updates) */
+    let wasShown = null;
     this.onVisibility = () => {
+      if (this.el.isConnected) this.placing = false;
       const now = this.shown();
       if (now === wasShown || this.disposed) return;
       wasShown = now;
       this.update();
     };
+    // A view never put in the page does not keep a camera it opened early.
+    this.placingTimer = setTimeout(() => {
+      this.placing = false;
+      this.onVisibility?.();
+    }, PLACING_MS);
     document.addEventListener("visibilitychange", this.onVisibility);
     this.resizes = typeof ResizeObserver === "function" ? new ResizeObserver(this.onVisibility) : null;
     this.intersections = typeof IntersectionObserver === "function" ? new IntersectionObserver(this.onVisibility) : null;
@@ -630,6 +644,7 @@ class CameraView {
   dispose() {
     if (this.disposed) return;
     this.disposed = true; // first: nothing is sent to a model that may be closing
+    clearTimeout(this.placingTimer);
     this.streams.disposed = true;
     this.stop();
     this.pump.dispose();

@@ -1,7 +1,7 @@
 // The picker's DOM: title, sources, the list of chosen files, the footer (Original, status, Cancel, Confirm)
 // and the result summary. What the items are and do is in items.js; this only shows them.
 
-import { formatBytes, h } from "../dom.js";
+import { formatBytes, h, update } from "../dom.js";
 import { resolveLang, translator } from "../i18n.js";
 import { toKernel } from "../protocol.js";
 import { PickList } from "./items.js";
@@ -181,18 +181,18 @@ export class PickerView {
   syncState() {
     const { model, t } = this;
     const isDone = model.get("status") === "done" && model.get("result") != null;
-    this.picker.hidden = isDone;
-    this.footer.hidden = isDone;
-    this.done.hidden = !isDone;
+    update(this.picker, { hidden: isDone });
+    update(this.footer, { hidden: isDone });
+    update(this.done, { hidden: !isDone });
     const processing = model.get("status") === "processing";
     const busy = this.list.busy;
     const ready = this.list.ready;
     // Cancel also while processing: the kernel answers at once and throws the work away.
-    this.confirm.disabled = this.list.closed || processing || busy || ready === 0;
-    this.cancel.disabled = this.list.closed;
-    this.status.textContent = processing
-      ? this.processingText()
-      : busy ? t("status.sending") : ready ? t("status.ready", { n: ready }) : "";
+    update(this.confirm, { disabled: this.list.closed || processing || busy || ready === 0 });
+    update(this.cancel, { disabled: this.list.closed });
+    update(this.status, {
+      textContent: processing ? this.processingText() : busy ? t("status.sending") : ready ? t("status.ready", { n: ready }) : "",
+    });
     if (isDone) {
       const result = model.get("result");
       const files = result.tempFiles ?? [];
@@ -266,8 +266,8 @@ export class PickerView {
   showProgress(item) {
     const row = this.rows.get(item);
     if (!row) return;
-    row.bar.value = item.acked;
-    row.detail.textContent = this.t("item.progress", { done: formatBytes(item.acked), total: formatBytes(item.file.size) });
+    if (row.bar.value !== item.acked) row.bar.value = item.acked;
+    update(row.detail, { textContent: this.t("item.progress", { done: formatBytes(item.acked), total: formatBytes(item.file.size) }) });
   }
 
   /** @param {PickItem} item */
