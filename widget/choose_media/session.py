@@ -261,7 +261,8 @@ class PickSession:
             self.begin(tid, source, size, name)
             self.chunk(tid, 0, buffers)
             stored = self.end(tid, None)
-            assert stored is not None  # the transfer was opened just above
+            if stored is None:  # cannot happen: the transfer was opened just above; never silent if it does
+                raise MediaError(Errno.TRANSFER_INTERRUPTED, f"transfer {tid} closed while it was being stored")
             return stored
 
     def add_local_file(self, tid: str, src: Path, name: str, source: str = "album") -> StoredFileState:
