@@ -47,6 +47,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                    help="markdown results (default benchmarks/results.md; smoke: a temp file)")
     p.add_argument("--json", type=Path, default=None, help="also write every measurement as JSON here")
     p.add_argument("--work", type=Path, default=None, help="folder for generated files (default: a temp dir)")
+    p.add_argument("--update", action="store_true",
+                   help="re-measure only --cases and splice them into the existing results (their tables, JSON "
+                        "and charts); the header says which cases were re-measured when")
     return p.parse_args(argv)
 
 
@@ -63,8 +66,28 @@ def _failed_case(name: str, exc: BaseException) -> CaseResult:
     return CaseResult(name, [Table(f"{name}: crashed", ["error"], [[text]])], [m])
 
 
+def splice(out: Path, results: list[CaseResult], info: dict[str, str], command: str) -> tuple[str, str]:
+    """The existing ``out`` (markdown and its JSON) with these cases' tables and measurements replaced."""
+    old_text = out.read_text()
+    old = json.loads(out.with_suffix(".json").read_text())
+    new = json.loads(to_json(results, info))
+    old["cases"].update(new["cases"])
+    note = (f"Re-measured {info['date']} with `{command}`: {', '.join(r.name for r in results)} (machine load "
+            f"{info['load']}; {info['wall']}).")
+    old["machine"].setdefault("updates", []).append(note)
+    head, *sections = old_text.split("\n### ")
+    by_title = {sec.split("\n", 1)[0]: sec for sec in sections}
+    for r in results:
+        for t in r.tables:
+            by_title[t.title] = t.markdown().removeprefix("### ")
+    head = head.rstrip("\n") + "\n\n" + note + "\n"
+    return "\n### ".join([head, *by_title.values()]), json.dumps(old, indent=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
+    if a.update and (not a.cases or a.smoke):
+        raise SystemExit("--update re-measures the cases given with --cases (not with --smoke)")
     smoke = a.smoke
     runs = a.runs or (1 if smoke else 3)
     cases = [c.strip() for c in a.cases.split(",")] if a.cases else [c for c in ALL_CASES if not (smoke and c == "profile")]
@@ -141,6 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:  # matplotlib is in the bench extra
         log(f"[bench] no charts: {exc}")
     text = render(results, info, command=command, runs=runs, charts=charts)
+    if a.update:
+        text, data = splice(out, results, info, command)
+        try:
+            from . import charts as charting
+
+            charting.write(json.loads(data), out.parent / "charts")
+        except ImportError as exc:
+            log(f"[bench] no charts: {exc}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     out.with_suffix(".json").write_text(data)  # the charts can be redrawn from it (python -m benchmarks.charts)

@@ -24,6 +24,14 @@ from .session import Lab
 
 MANAGER = "@jupyter-widgets/jupyterlab-manager"
 _STATIC = Path(__import__("choose_media").__file__).parent / "static"
+_REPO = Path(__file__).resolve().parent.parent
+NO_CAMERA_BUNDLE = "widget-without-camera.js"  # built in the work dir by ``build_without_camera``
+_EMPTY_ANYWIDGET = (
+    "import anywidget\n"
+    "class EmptyWidget(anywidget.AnyWidget):\n"
+    "    _esm = \"export default { render({ el }) { el.className = 'bare-anywidget'; "
+    "el.append(Object.assign(document.createElement('button'), {textContent: 'Choose'})); } };\"\n"
+)
 
 
 @dataclass(frozen=True)
@@ -34,23 +42,36 @@ class LoadSubject:
     visible: str  # selector inside the cell: the widget's root element
     usable: str  # JS expression of ``root`` (the cell node): true when it can be used
     extensions: tuple[str, ...]  # JupyterLab extensions holding its front-end (besides the manager)
-    own_files: tuple[Path, ...] = ()
+    own_files: tuple[Path, ...] = ()  # relative ones: in the server's root folder
+    anywidget: bool = False  # its own code travels in the widget's state, the extension is the runtime
 
 
 _SHOWN = "(el) => !!el && el.getBoundingClientRect().height > 0"
 SUBJECTS: tuple[LoadSubject, ...] = (
     LoadSubject("choose-media", "from choose_media import ChooseMediaWidget", "ChooseMediaWidget()",
                 ".cm-root", f"({_SHOWN})(root.querySelector('.cm-choose'))", ("anywidget",),
-                (_STATIC / "widget.js", _STATIC / "widget.css")),
+                (_STATIC / "widget.js", _STATIC / "widget.css"), True),
     LoadSubject("FileUpload", "import ipywidgets", "ipywidgets.FileUpload()", ".widget-upload",
                 f"({_SHOWN})(root.querySelector('.widget-upload'))", (MANAGER,)),
     LoadSubject("ipyuploads", "import ipyuploads", "ipyuploads.Upload()", ".widget-upload",
                 f"({_SHOWN})(root.querySelector('.widget-upload'))", ("@g2nb/ipyuploads",)),
+    LoadSubject("choose-media, album only", "from choose_media import ChooseMediaWidget",
+                "ChooseMediaWidget(sourceType=['album'])", ".cm-root", f"({_SHOWN})(root.querySelector('.cm-choose'))",
+                ("anywidget",), (_STATIC / "widget.js", _STATIC / "widget.css"), True),
+    LoadSubject("anywidget, an empty widget (one button): the floor for any anywidget", _EMPTY_ANYWIDGET,
+                "EmptyWidget()", ".bare-anywidget", f"({_SHOWN})(root.querySelector('.bare-anywidget button'))",
+                ("anywidget",), (), True),
+    LoadSubject("experiment: choose-media with its camera code left out of the bundle",
+                "from choose_media import ChooseMediaWidget\nimport pathlib\n"
+                "class AlbumOnly(ChooseMediaWidget):\n"
+                f"    _esm = pathlib.Path({NO_CAMERA_BUNDLE!r}).read_text()\n",
+                "AlbumOnly(sourceType=['album'])", ".cm-root", f"({_SHOWN})(root.querySelector('.cm-choose'))",
+                ("anywidget",), (Path(NO_CAMERA_BUNDLE), Path(NO_CAMERA_BUNDLE).with_suffix(".css")), True),
     LoadSubject("choose-media, camera (first frame)", "from choose_media import ChooseMediaWidget",
                 "ChooseMediaWidget(sourceType=['camera'])", ".cm-root",
                 "(() => { const v = root.querySelector('video.cm-cam-preview');"
                 " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()", ("anywidget",),
-                (_STATIC / "widget.js", _STATIC / "widget.css")),
+                (_STATIC / "widget.js", _STATIC / "widget.css"), True),
     LoadSubject("ipywebrtc CameraStream at choose-media's constraints (first frame)", "from ipywebrtc import CameraStream",
                 "CameraStream(constraints={'audio': False, 'video': {'facingMode': {'ideal': 'user'},"
                 " 'width': {'ideal': 1920}, 'height': {'ideal': 1080}}})", "video",
@@ -61,6 +82,8 @@ SUBJECTS: tuple[LoadSubject, ...] = (
                 "(() => { const v = root.querySelector('video');"
                 " return !!v && v.readyState >= 2 && v.videoWidth > 0; })()", ("jupyter-webrtc",)),
 )
+
+CAMERA = next(s for s in SUBJECTS if s.name == "choose-media, camera (first frame)")
 
 _TIME_CELL = r"""
 async ({path, index, visible, usable, timeout}) => {
@@ -134,11 +157,12 @@ def _sizes(files: list[Path]) -> tuple[int, int]:
     return raw, gz
 
 
-def _bundle(subject: LoadSubject, urls: list[str]) -> dict[str, tuple[int, int]]:
+def _bundle(subject: LoadSubject, urls: list[str], root: Path) -> dict[str, tuple[int, int]]:
     ext_files = [f for e in subject.extensions for f in _loaded_files(urls, e)]
+    own = [f if f.is_absolute() else root / f for f in subject.own_files]
     return {
-        "own": _sizes(list(subject.own_files)) if subject.own_files else _sizes(ext_files),
-        "runtime": _sizes(ext_files) if subject.own_files else (0, 0),
+        "own": _sizes([f for f in own if f.is_file()]) if subject.anywidget else _sizes(ext_files),
+        "runtime": _sizes(ext_files) if subject.anywidget else (0, 0),
         "manager": _sizes(_loaded_files(urls, MANAGER)) if MANAGER not in subject.extensions else (0, 0),
     }
 
@@ -149,16 +173,42 @@ def _time(nb: Any, index: int, subject: LoadSubject) -> dict[str, float]:
     })
 
 
+def build_without_camera(folder: Path) -> str | None:
+    """The experiment's bundle: ``js/`` with the camera source replaced by a stub, bundled as
+    ``npm run build`` does, into ``folder``; why not, if it cannot be built here."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    esbuild = _REPO / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        return "not run: no node_modules/.bin/esbuild (npm ci)"
+    with tempfile.TemporaryDirectory() as tmp:
+        js = Path(tmp) / "js"
+        shutil.copytree(_REPO / "js", js)
+        (js / "camera" / "view.js").write_text(
+            "export function createCameraSource() {\n"
+            "  return { el: document.createElement('div'), sync() {}, dispose() {} };\n}\n")
+        done = subprocess.run([str(esbuild), str(js / "widget.js"), "--bundle", "--format=esm", "--target=es2020",
+                               "--minify", f"--outfile={folder / NO_CAMERA_BUNDLE}"],
+                              capture_output=True, text=True, check=False)
+    return None if done.returncode == 0 else f"not run: esbuild failed: {done.stderr.strip()[:200]}"
+
+
 def run_case(lab: Lab, browser: Browser, runs: int, log: Any = print, *, shared: bool = False) -> CaseResult:
     """``shared`` (smoke mode): all widgets in one notebook, one after another — faster, but only the
     first is a cold load; the figures are for checking the harness, not for the README."""
     ms: list[Measurement] = []
     sizes: dict[str, dict[str, tuple[int, int]]] = {}
     pairs = []
+    no_camera = build_without_camera(lab.root_dir)
     for subject in SUBJECTS:
         m = Measurement("load", subject.name, "cell run → usable", "ms")
         mv = Measurement("load", subject.name, "cell run → visible", "ms")
         ms += [m, mv]
+        if subject.name.startswith("experiment") and no_camera:
+            m.skipped = mv.skipped = no_camera
+            continue
         pairs.append((subject, m, mv))
     groups = [pairs] if shared else [[p] for p in pairs]
     for _ in range(runs):  # interleaved: a busy moment of the machine hits every widget alike
@@ -168,7 +218,7 @@ def run_case(lab: Lab, browser: Browser, runs: int, log: Any = print, *, shared:
             try:
                 nb.run(session.PRELUDE + "\n" + setup)
                 for k, (subject, m, mv) in enumerate(group):
-                    if m.failure:
+                    if m.failure or m.skipped:
                         continue
                     try:
                         t = _time(nb, 2 + k, subject)
@@ -182,7 +232,7 @@ def run_case(lab: Lab, browser: Browser, runs: int, log: Any = print, *, shared:
                     if subject.name not in sizes:
                         urls = session.page(nb).evaluate(
                             "performance.getEntriesByType('resource').map(e => e.name)") or []
-                        sizes[subject.name] = m.extra["bundle"] = _bundle(subject, urls)
+                        sizes[subject.name] = m.extra["bundle"] = _bundle(subject, urls, lab.root_dir)
             finally:
                 session.close(nb)
     return CaseResult("load", [_table(ms, sizes, runs)], ms)
@@ -195,7 +245,7 @@ def _kb(n: int) -> str:
 def _table(ms: list[Measurement], sizes: dict[str, dict[str, tuple[int, int]]], runs: int) -> Table:
     by = {(m.subject, m.metric): m for m in ms}
     mine = {False: by[(SUBJECTS[0].name, "cell run → usable")].median,
-            True: by[(SUBJECTS[3].name, "cell run → usable")].median}
+            True: by[(CAMERA.name, "cell run → usable")].median}
     rows = []
     for s in SUBJECTS:
         m, mv = by[(s.name, "cell run → usable")], by[(s.name, "cell run → visible")]
@@ -207,7 +257,7 @@ def _table(ms: list[Measurement], sizes: dict[str, dict[str, tuple[int, int]]], 
         is_mine = s.name.startswith("choose-media")
         rows.append([
             s.name,
-            fmt(mv.median, 0) if mv.runs else (m.failure or "–"),
+            fmt(mv.median, 0) if mv.runs else (m.failure or m.skipped or "–"),
             fmt(m.median, 0) if m.runs else "–",
             "–" if is_mine else ratio(mine[camera], m.median),
             f"{_kb(own[0])} / {_kb(own[1])}" if own[0] else "–",
@@ -230,6 +280,11 @@ def _table(ms: list[Measurement], sizes: dict[str, dict[str, tuple[int, int]]], 
             "Front-end: files the page loaded from the widget's JupyterLab extension (FileUpload lives in the "
             "ipywidgets manager itself) plus, for choose-media, its anywidget ESM and CSS; \"runtime\" is the "
             "anywidget extension; the total adds the ipywidgets manager files loaded in that page.",
+            "The floor: an anywidget whose `render` adds one button, what every anywidget pays before its own "
+            "code runs (the ESM travels in the widget's state and is imported from a blob URL). The experiment: "
+            "`js/` bundled at the start of this run with `camera/view.js` replaced by a stub, shown album-only; "
+            "compare it with the \"album only\" row, which runs the shipped bundle: the difference is what the "
+            "camera code costs a widget that never opens the camera.",
         ],
     )
 
