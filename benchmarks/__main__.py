@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from . import goals
 from .report import CaseResult, Measurement, Table, machine, render, to_json
 
 DEFAULT_SIZES = (0.25, 1, 4, 16, 50, 500, 2048)  # MiB: photos to long videos (2 GiB: one run)
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 "frames": lambda: camera.frames_case(lab, browser, 1.5 if smoke else 5.0, runs, log),
                 "load": lambda: load.run_case(lab, browser, runs, log, shared=smoke),
                 "profile": lambda: profile.run_case(
-                    lab, browser, work, [int(x) for x in a.profile_sizes.split(",")], runs, log),
+                    lab, browser, work, [float(x) for x in a.profile_sizes.split(",")], runs, log),
             }
         from . import media
 
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             charting.write(json.loads(data), out.parent / "charts")
         except ImportError as exc:
             log(f"[bench] no charts: {exc}")
+    text = goals.insert(text, json.loads(data))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     out.with_suffix(".json").write_text(data)  # the charts can be redrawn from it (python -m benchmarks.charts)

@@ -135,7 +135,7 @@ def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
     size_mib = path.stat().st_size / MIB
     ms = {k: v * 1000 for k, v in med.items()}
     return [
-        f"Instrumented shipped transfer of {size_mib:.0f} MiB (medians of {runs}; ms after the file was set): "
+        f"Instrumented shipped transfer of {size_mib:g} MiB (medians of {runs}; ms after the file was set): "
         f"`begin` handled in the kernel at {ms['begin']:.0f}; first chunk read by the browser at "
         f"{ms['first_read']:.0f}, sent at {ms['first_sent']:.0f}, handled by the kernel at {ms['first_arrival']:.0f}; "
         f"last chunk sent at {ms['last_sent']:.0f}; last byte on disk at {ms['bytes']:.0f}; length checked and md5 computed at "
@@ -147,7 +147,7 @@ def breakdown(lab: Lab, browser: Browser, path: Path, runs: int) -> list[str]:
     ]
 
 
-def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[int], runs: int,
+def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[float], runs: int,
              log: Any = print) -> CaseResult:
     """The experiments at each size (at the smallest only those marked ``small``); the breakdown at the largest."""
     tables: list[Table] = []
@@ -161,9 +161,9 @@ def run_case(lab: Lab, browser: Browser, work: Path, sizes_mib: list[int], runs:
     return CaseResult("profile", tables, found)
 
 
-def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, exps: list[Experiment],
+def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: float, runs: int, exps: list[Experiment],
               log: Any, *, breakdown_too: bool) -> tuple[Table, list[Measurement]]:
-    path = padded_mp4(work, size_mib * MIB)
+    path = padded_mp4(work, int(size_mib * MIB))
     subjects: dict[str, Subject | str] = {}
     for e in exps:
         try:
@@ -171,7 +171,7 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
         except variants.VariantUnavailable as exc:
             subjects[e.label] = str(exc)
     found: dict[str, Measurement] = {
-        e.label: Measurement("profile", f"{e.label} @ {size_mib} MiB", f"throughput to '{e.until}'", "MiB/s")
+        e.label: Measurement("profile", f"{e.label} @ {size_mib:g} MiB", f"throughput to '{e.until}'", "MiB/s")
         for e in exps
     }
     for i in range(runs):
@@ -211,7 +211,7 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
             spread(m.runs),
         ])
     notes = [
-        f"{size_mib} MiB file; every row a new notebook, kernel and tab; rows interleaved run by run.",
+        f"{size_mib:g} MiB file; every row a new notebook, kernel and tab; rows interleaved run by run.",
         "\"to last byte\": until the kernel wrote the file's last byte (the ceiling's own end point); \"verified\": "
         "until the length was checked and the md5 computed (what the transfer table reports).",
         "CPU s: CPU seconds during the transfer (medians) of all Chromium processes, the Jupyter server process "
@@ -236,7 +236,7 @@ def _one_size(lab: Lab, browser: Browser, work: Path, size_mib: int, runs: int, 
         except variants.VariantUnavailable as exc:
             notes.append(f"No breakdown: {exc}")
     table = Table(
-        f"Transfer profile: where choose-media's time goes ({size_mib} MiB)",
+        f"Transfer profile: where choose-media's time goes ({size_mib:g} MiB)",
         ["experiment", "MiB/s to last byte", "of ceiling", "MiB/s verified", "CPU s: browser / server / kernel",
          f"range of {runs} runs"],
         rows, notes,

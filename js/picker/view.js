@@ -37,6 +37,10 @@ export class PickerView {
     const t = (this.t = translator(model.get("lang")));
     /** @type {Map<PickItem, Row>} */
     this.rows = new Map();
+    /** Rows made but not yet in the list: see `hold`. @type {HTMLLIElement[]} */
+    this.unshown = [];
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.holdTimer = null;
     this.awaitingPending = true;
     this.list = new PickList(model, channel, {
       added: (item) => this.addRow(item),
@@ -44,6 +48,7 @@ export class PickerView {
       changed: (item) => this.showState(item),
       progress: (item) => this.showProgress(item),
       sent: (item) => {
+        this.release();
         this.rows.get(item)?.showThumb();
         this.askForPreview(item);
       },
@@ -179,6 +184,7 @@ export class PickerView {
   }
 
   syncState() {
+    if (this.holdTimer !== null) return; // `release` shows the state
     const { model, t } = this;
     const isDone = model.get("status") === "done" && model.get("result") != null;
     update(this.picker, { hidden: isDone });
@@ -216,7 +222,27 @@ export class PickerView {
   addRow(item) {
     const row = this.makeRow(item);
     this.rows.set(item, row);
-    this.listEl.append(row.li);
+    this.unshown.push(row.li);
+    this.hold();
+  }
+
+  /**
+   * New rows and the footer wait until a transfer ends (at most `HOLD_MS`): laying out and painting the
+   * notebook page for them took 8-12 ms of the main thread, which delayed the File read's answer, and
+   * CPU that the server and the kernel needed for the message on the 2 shared cores. A small file then
+   * arrived 10-20 ms later than FileUpload's; the rows show up a few frames later instead.
+   */
+  hold() {
+    this.holdTimer ??= setTimeout(() => this.release(), HOLD_MS);
+  }
+
+  release() {
+    if (this.holdTimer === null) return;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.listEl.append(...this.unshown);
+    this.unshown = [];
+    this.syncState();
   }
 
   /** @param {PickItem} item */
@@ -227,6 +253,7 @@ export class PickerView {
     URL.revokeObjectURL(row.url);
     if (row.previewUrl) URL.revokeObjectURL(row.previewUrl);
     row.li.remove();
+    this.unshown = this.unshown.filter((li) => li !== row.li);
   }
 
   /** @param {PickItem} item @returns {Row} */
@@ -250,6 +277,7 @@ export class PickerView {
       retry,
       remove,
     ]);
+    li.dataset.state = item.state;
     /** @type {Row} */
     const row = { li, bar, detail, thumb, retry, url, file, showThumb, fromKernel, previewAsked: false, previewUrl: "" };
     thumb.addEventListener("error", () => {
@@ -352,12 +380,16 @@ export class PickerView {
   }
 
   dispose() {
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     this.album.dispose();
     this.camera.dispose();
     this.unlisten();
     this.list.dispose();
   }
 }
+
+/** New rows wait at most this long for a file to arrive (ms): below what a user notices as a delay. */
+const HOLD_MS = 100;
 
 /** Images up to this size get their list thumbnail from the page; larger ones from the kernel. */
 const PAGE_DECODES_UP_TO = 1024 * 1024;

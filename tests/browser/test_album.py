@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from choose_media.store import file_md5
 from tests.support.big_media import big_mp4
@@ -62,9 +63,11 @@ def test_original_pick_arrives_byte_for_byte_including_200_mib(open_notebook, me
     chosen = [media["photo"], media["alpha"], media["video"], media["big"]]
     chosen_at = time.monotonic()
     page.set_input_files(".cm-input", [str(p) for p in chosen])
-    # Thumbnails and per-file progress bars appear while the bytes stream.
-    assert page.locator(".cm-item").count() == 4
+    # Thumbnails and per-file progress bars appear while the bytes stream (the 200 MiB file is still sending).
+    expect(page.locator(".cm-item")).to_have_count(4, timeout=5_000)
     assert page.locator(".cm-item .cm-thumb").count() == 4
+    assert page.locator(".cm-item").nth(3).get_attribute("data-state") in ("queued", "sending")
+    assert page.locator(".cm-item").nth(3).locator("progress").is_visible()
     page.wait_for_function(ALL_STORED, arg=4, timeout=240_000)
     seconds = time.monotonic() - chosen_at
     page.click(".cm-confirm")
@@ -116,7 +119,7 @@ def test_count_limits_what_can_be_kept_and_type_filter_is_enforced_by_the_kernel
     assert page.locator(".cm-original").is_hidden()
     # A video forced past the chooser's accept filter is refused by the kernel from its bytes.
     page.set_input_files(".cm-input", [str(media["photo"]), str(media["video"]), str(media["alpha"])])
-    assert page.locator(".cm-item").count() == 2
+    expect(page.locator(".cm-item")).to_have_count(2, timeout=5_000)
     assert "Only 2 files can be chosen" in page.inner_text(".cm-notice")
     page.wait_for_selector(".cm-item[data-state=error]", timeout=60_000)
     assert "1107006" in page.inner_text(".cm-item[data-state=error]")
@@ -190,3 +193,28 @@ def test_clear_from_python_empties_the_list_and_the_same_file_can_be_chosen_agai
     page.click(".cm-confirm")
     nb.wait_for("w.result is not None", timeout=60)
     assert [e["size"] for e in nb.eval_json("w.result")["tempFiles"]] == [media["photo"].stat().st_size]
+
+
+ORDER_PROBE = """() => {
+  window.__order = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if ((data.byteLength ?? data.size ?? 0) > 100_000) window.__order.push("file sent");
+    return send.call(this, data);
+  };
+  new MutationObserver(() => {
+    if (document.querySelector(".cm-item") && !window.__order.includes("row shown")) window.__order.push("row shown");
+  }).observe(document.querySelector(".cm-items"), { childList: true });
+}"""
+
+
+def test_a_small_file_leaves_before_its_row_is_laid_out(open_notebook, media) -> None:
+    """Laying out the notebook for a new row kept the main thread from sending: the row waits (<= 100 ms)."""
+    nb = open_notebook(widget_cell("count=1, sizeType=['original']"))
+    page = nb.page
+    page.wait_for_selector(".cm-root")
+    page.evaluate(ORDER_PROBE)
+    page.set_input_files(".cm-input", [str(media["photo"])])
+    page.wait_for_function(ALL_STORED, arg=1, timeout=60_000)
+    assert page.evaluate("window.__order") == ["file sent", "row shown"]
+    assert page.locator(".cm-item .cm-thumb").count() == 1

@@ -491,13 +491,13 @@ CAMERA_PROBE_JS = r"""
     probe.shutters.push(down !== null && now - down < 1000 ? down : now);
     down = null;
   }, true);
+  // A row stored before it was shown (the picker holds new rows until their transfer ends) is added as stored.
+  const isStored = (node) => node instanceof Element && node.classList.contains("cm-item") && node.dataset.state === "stored";
   new MutationObserver((records) => {
     for (const r of records) {
-      if (r.target instanceof Element && r.target.classList.contains("cm-item") && r.target.dataset.state === "stored") {
-        probe.stored.push(performance.now());
-      }
+      if (isStored(r.target) || [...r.addedNodes].some(isStored)) probe.stored.push(performance.now());
     }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
 })();
 """
 
