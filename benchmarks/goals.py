@@ -156,54 +156,73 @@ CHECKS: tuple[Callable[[Figures], Iterator[Verdict]], ...] = (_transfer, _pick, 
 #: Why a goal was missed, from the measurements that explain it, and what was tried.  Shown only for a
 #: goal this run missed.
 REASONS: dict[str, str] = {
-    "transfer-vs-fileupload": (
-        "Small files: the pipe itself is slower than FileUpload's at these sizes — the ceiling row (bare "
-        "anywidget, the same custom comm messages without acks, md5 or any UI) trails FileUpload in the same run, "
-        "and choose-media sits near that ceiling. A probe of one 4 MiB pick (page timestamps at `WebSocket.send`, "
-        "kernel timestamps at ipykernel's `comm_msg` handler; quiet machine, medians of 4) put the rest in two "
-        "places: the page's `File` read answered 3-10 ms later than FileUpload's `FileReader`, and the kernel "
-        "writes the file to disk and hashes it (7-8 ms for 4 MiB) where FileUpload keeps the bytes in memory. "
-        "Tried and kept: one `file` message for a file up to a chunk, no browser md5, no round trips, the video "
-        "poster after the transfer (each in the profile tables), and new rows held until the transfer ends (at "
-        "most 100 ms): laying out the notebook page for a new row took 8-12 ms of the main thread and CPU the "
-        "server and kernel needed, which had cost a 4 MiB file 20-30 ms. Not done: keeping files in memory, "
-        "which would lose the flat memory of large picks.")
-    ,
-    "browser-cpu": (
+    'transfer-vs-fileupload': (
+        "Small files: the pipe itself is slower than FileUpload's at these sizes: the ceiling row (bare "
+        'anywidget, the same custom comm messages without acks, md5 or any UI) trails FileUpload in the same run.'
+        " A probe of one 4 MiB pick (page timestamps at `WebSocket.send`, kernel timestamps at ipykernel's "
+        '`comm_msg` handler; quiet machine, 4 runs) found where choose-media lost the rest: laying out the '
+        'notebook page for the new row took 8-12 ms of the main thread right after the choice, which held up the '
+        "`File` read's answer and took CPU the server and the kernel needed for the message (20-30 ms in all at 4"
+        ' MiB). New rows and the footer now wait until the transfer ends (at most 100 ms). Measured after that '
+        'change, alone on a quiet machine (`--cases transfer --sizes 0.25,1,4 --runs 5`, 2026-12-04): 0.68x, '
+        '0.87x and 1.01x FileUpload at 256 KiB, 1 MiB and 4 MiB, and 99%, 102% and 109% of the ceiling (just '
+        'before it, same machine: 0.52x, 0.81x, 0.60x); the ceiling itself was 0.69x and 0.85x FileUpload at 256 '
+        'KiB and 1 MiB. What remains is the anywidget pipe and the kernel writing the file to disk and hashing it'
+        ' (7-8 ms for 4 MiB) where FileUpload keeps the bytes in memory. Tried and kept before: one `file` '
+        'message for a file up to a chunk, no browser md5, no round trips, the video poster after the transfer '
+        '(the profile tables). Not done: keeping files in memory, which would lose the flat memory of large '
+        'picks.'
+    ),
+    'browser-cpu': (
         "choose-media's page draws a list row (thumbnail, progress bar, state) and its footer for each file; "
-        "FileUpload changes one button label. The difference is a few tens of milliseconds of CPU per file. "
-        "Tried and kept: large photos' thumbnails made by the kernel (the page never decodes them), video "
-        "posters after the transfer, list updates that only touch what differs, rows held until the transfer "
-        "ends."),
-    "ceiling-share": (
-        "The ceiling and choose-media send the same messages; with 2 cores shared by the browser, the server "
-        "and the kernel, runs of either vary by tens of percent (see the ranges), and choose-media's kernel "
-        "also hashes what it stores (md5: 8 ms per 4 MiB)."),
-    "pick": "Not analysed for this run: the pick table's steps show where the time went.",
-    "load-album": (
-        "The floor of any anywidget: an empty anywidget with one button, measured in the same run, opens no "
-        "faster (the load table) — anywidget loads the widget's ESM through a blob import after the model "
-        "arrives, which FileUpload, built into the ipywidgets manager, does not need. Chromium compiles and "
-        "evaluates choose-media's whole bundle in 10-12 ms (its camera part in about 4 ms, measured with a "
-        "blob import on this machine), and a bundle with the camera code left out opened no faster (the "
-        "experiment row), so the camera code is not what costs."),
-    "load-camera": (
-        "ipywebrtc asks for the camera when its model is created, before its view exists; choose-media asks "
-        "when its camera view is made (a camera-only view at once, without waiting to be shown): a probe put "
-        "`getUserMedia` about 150 ms after the cell ran, resolving about 80 ms later, the first frame about 65 "
-        "ms after that. Starting the camera from the model instead was not done on purpose: a widget that is "
-        "created but never displayed would turn the camera (and its light) on."),
-    "load-camera-code": (
-        "Within the noise of this machine: see the load table's ranges; compile time is measured directly "
-        "above (10-12 ms for the whole bundle)."),
-    "photo-tap": (
-        "A tap holds the finger 100 ms, and the photo joins the pick only when the finger lifts (a press that "
-        "slides off the shutter adds nothing), as ipywebrtc's click does: those 100 ms are in both times, so "
-        "the ratio cannot fall much below 0.6×. From the release on (the figure after the semicolon), "
-        "choose-media takes about half ipywebrtc's time: the frame is taken and encoded while the finger is "
-        "down."),
-    "photo-click": "Not analysed for this run: the step-by-step line under the photo table shows where the time went.",
-    "frames": "See the frames table: frames are counted in Python over 5 s on the fake camera.",
+        'FileUpload changes one button label. After rows were held until the transfer ends, the quiet-machine run'
+        ' above measured 0.03 against 0.02 s at 256 KiB, 0.05 against 0.03 s at 1 MiB and 0.05 against 0.05 s at '
+        "4 MiB: tens of milliseconds per file. Tried and kept: large photos' thumbnails made by the kernel (the "
+        'page never decodes them), video posters after the transfer, list updates that only touch what differs.'
+    ),
+    'ceiling-share': (
+        'The ceiling and choose-media send the same messages; with 2 cores shared by the browser, the server and '
+        "the kernel, runs of either vary by tens of percent (see the ranges), and choose-media's kernel also "
+        'hashes what it stores (md5: 8 ms per 4 MiB). After new rows were held until the transfer ends, the '
+        'quiet-machine run above measured 102% of the ceiling at 1 MiB and 109% at 4 MiB.'
+    ),
+    'pick': (
+        "Not analysed for this run: the pick table's steps show where the time went."
+    ),
+    'load-album': (
+        'An empty anywidget with one button (the floor row, same run) opens about as fast as FileUpload, so the '
+        "gap is choose-media's own first render: the default view shows the album and the camera source side by "
+        'side, the album-only row opens sooner, and a bundle with the camera code left out opens no sooner than '
+        'album-only: what costs is drawing the view, not loading its code (Chromium compiles and evaluates the '
+        'whole bundle in 10-12 ms, the camera part in about 4 ms, measured with a blob import on this machine). '
+        "Not done yet: drawing the camera source's controls only when the camera is first opened."
+    ),
+    'load-camera': (
+        'ipywebrtc asks for the camera when its model is created, before its view exists; choose-media asks when '
+        'its camera view is made (a camera-only view at once, without waiting to be shown): a probe put '
+        '`getUserMedia` about 150 ms after the cell ran, resolving about 80 ms later, the first frame about 65 ms'
+        ' after that. Starting the camera from the model instead was not done on purpose: a widget that is '
+        'created but never displayed would turn the camera (and its light) on.'
+    ),
+    'load-camera-code': (
+        "Within the noise of this machine (see the load table's ranges); compile and evaluation were measured "
+        'directly: 10-12 ms for the whole bundle, about 4 ms for its camera part.'
+    ),
+    'photo-tap': (
+        'A tap holds the finger 100 ms, and the photo joins the pick only when the finger lifts (a press that '
+        "slides off the shutter adds nothing), as ipywebrtc's click does: those 100 ms are in both times, so the "
+        'ratio cannot fall much below 0.6x. From the release on (the figure after the semicolon), choose-media '
+        "takes about half ipywebrtc's time: the frame is taken and encoded while the finger is down."
+    ),
+    'photo-click': (
+        'Not analysed for this run: the step-by-step line under the photo table shows where the time went.'
+    ),
+    'frames': (
+        'Frames are counted in Python over 5 s on the fake camera (30 fps). RGBA frames of 640x360 are 0.9 MB '
+        'each, 27 MB/s through the websocket at 30 fps, which the 2 shared cores sustain only when the machine is'
+        ' quiet: on the full run of 2026-12-03 (load 2-4) it measured 20.9 fps; alone on a quiet machine, 25.6 '
+        '(RGBA), 29.8 (JPEG) and 29.8 at 1280x720.'
+    ),
 }
 
 
