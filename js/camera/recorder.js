@@ -188,7 +188,8 @@ export class VideoRecording {
     if (this.finished) return null;
     this.finished = true;
     if (this.discard || !this.chunks.length) return null;
-    const type = (this.recorder.mimeType || this.mimeType || "video/webm").split(";")[0];
+    // The chunks know what was recorded: Firefox's recorder.mimeType can read "" after start and stop.
+    const type = (this.chunks[0]?.type || this.recorder.mimeType || this.mimeType || "video/webm").split(";")[0];
     const ext = type === "video/mp4" ? "mp4" : "webm";
     return new File([new Blob(this.chunks, { type })], `video-${stamp()}.${ext}`, { type });
   }
